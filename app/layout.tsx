@@ -1,0 +1,26 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "Featurescope", template: "%s · Featurescope" },
+  description: "Explore, search, label and steer sparse-autoencoder features of language models.",
+};
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <header className="site-header">
+          <Link href="/" className="brand">Featurescope</Link>
+          <nav aria-label="Main">
+            <Link href="/">Models &amp; SAEs</Link>
+            <Link href="/api-docs">API</Link>
+            <Link href="/status">Status</Link>
+          </nav>
+        </header>
+        <main>{children}</main>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,66 @@
+import Link from "next/link";
+import { listModelsWithSaes } from "@/lib/db/catalog";
+
+export const dynamic = "force-dynamic";
+
+function fmt(value: number | null, digits = 3): string {
+  return value === null || value === undefined ? "—" : value.toFixed(digits);
+}
+
+export default async function HomePage() {
+  const models = await listModelsWithSaes();
+  return (
+    <>
+      <h1>Models and SAEs</h1>
+      {models.length === 0 ? (
+        <div className="empty-state" data-testid="empty-catalog">
+          <p><strong>No models or SAEs yet.</strong></p>
+          <p className="muted">
+            Import a model package and a SAELens folder with{" "}
+            <code>npm run import -- --model &lt;model package&gt; --sae &lt;SAELens folder&gt;</code>.
+            The demo model and its SAEs are imported automatically by <code>npm start</code> once they are built.
+          </p>
+        </div>
+      ) : (
+        models.map((model) => (
+          <section key={model.id} className="panel" style={{ marginBottom: "1rem" }} aria-labelledby={`model-${model.id}`}>
+            <h2 id={`model-${model.id}`} style={{ marginTop: 0 }}>
+              {model.displayName ?? model.name}{" "}
+              <span className="muted" style={{ fontWeight: 400, fontSize: "0.9rem" }}>
+                {model.architecture} · {model.nLayers} layers · d_model {model.dModel} · vocab {model.dVocab}
+              </span>
+            </h2>
+            {model.saes.length === 0 ? (
+              <p className="muted">No SAEs imported for this model.</p>
+            ) : (
+              <table className="data">
+                <thead>
+                  <tr>
+                    <th>SAE</th><th>Hook</th><th>Architecture</th><th className="num">Features</th>
+                    <th className="num">L0</th><th className="num">Explained var.</th>
+                    <th className="num">CE loss rec.</th><th className="num">Dead</th><th className="num">Labelled</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {model.saes.map((sae) => (
+                    <tr key={sae.id}>
+                      <td><Link href={`/models/${encodeURIComponent(model.name)}/saes/${encodeURIComponent(sae.name)}`}>{sae.name}</Link></td>
+                      <td className="mono">{sae.hookName}</td>
+                      <td>{sae.architecture}{sae.k ? ` (k=${sae.k})` : ""}</td>
+                      <td className="num">{sae.dSae.toLocaleString("en")}</td>
+                      <td className="num">{fmt(sae.l0, 1)}</td>
+                      <td className="num">{fmt(sae.explainedVariance)}</td>
+                      <td className="num">{fmt(sae.ceLossRecovered)}</td>
+                      <td className="num">{sae.deadFraction === null ? "—" : `${(sae.deadFraction * 100).toFixed(1)}%`}</td>
+                      <td className="num">{sae.labelledCount.toLocaleString("en")}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+        ))
+      )}
+    </>
+  );
+}

@@ -1,0 +1,32 @@
+/** Read queries for the catalogue of models and their SAEs (home page, API). */
+import { db } from "./client";
+
+export async function listModelsWithSaes() {
+  const models = await db().model.findMany({
+    orderBy: { name: "asc" },
+    include: {
+      saes: {
+        orderBy: [{ layer: "asc" }, { name: "asc" }],
+        select: {
+          id: true, name: true, hookName: true, layer: true, architecture: true, dIn: true, dSae: true, k: true,
+          status: true, l0: true, explainedVariance: true, ceLossRecovered: true, deadFraction: true,
+        },
+      },
+    },
+  });
+  const saeIds = models.flatMap((m) => m.saes.map((s) => s.id));
+  const labelled = saeIds.length
+    ? await db().feature.groupBy({
+        by: ["saeId"],
+        where: { saeId: { in: saeIds }, currentLabelId: { not: null } },
+        _count: { _all: true },
+      })
+    : [];
+  const labelledBySae = new Map(labelled.map((row) => [row.saeId, row._count._all]));
+  return models.map((model) => ({
+    ...model,
+    saes: model.saes.map((sae) => ({ ...sae, labelledCount: labelledBySae.get(sae.id) ?? 0 })),
+  }));
+}
+
+export type CatalogModel = Awaited<ReturnType<typeof listModelsWithSaes>>[number];
