@@ -18,7 +18,8 @@ export async function listModelsWithSaes() {
   const labelled = saeIds.length
     ? await db().feature.groupBy({
         by: ["saeId"],
-        where: { saeId: { in: saeIds }, currentLabelId: { not: null } },
+        // "labelled" means an accepted current label, as in the SAE table's filter
+        where: { saeId: { in: saeIds }, labelStatus: "accepted" },
         _count: { _all: true },
       })
     : [];

@@ -1,0 +1,261 @@
+/**
+ * Read queries for one SAE: its header and its feature table (keyset-paginated, sortable,
+ * filterable), plus the random-feature pick.
+ */
+import { z } from "zod";
+import { Prisma } from "../generated/prisma/client";
+import { db } from "./client";
+
+export const FEATURE_SORTS = ["index", "density", "maxActivation", "labelStatus", "labelScore"] as const;
+export type FeatureSort = (typeof FEATURE_SORTS)[number];
+export const LABEL_FILTERS = ["all", "labelled", "unlabelled", "drafted"] as const;
+export const DEAD_FILTERS = ["all", "alive", "dead"] as const;
+
+/** Empty strings (from an untouched form field) mean "not given". */
+const optionalNumber = z.preprocess(
+  (value) => (value === "" || value === null ? undefined : value),
+  z.coerce.number().finite().min(0).max(1).optional(),
+);
+
+/** The SAE table's query: shared by the SAE page (search params) and GET /api/v1/saes/{id}/features. */
+export const featureTableQuerySchema = z.object({
+  sort: z.enum(FEATURE_SORTS).default("index"),
+  order: z.enum(["asc", "desc"]).optional(),
+  label: z.enum(LABEL_FILTERS).default("all"),
+  dead: z.enum(DEAD_FILTERS).default("all"),
+  minDensity: optionalNumber,
+  maxDensity: optionalNumber,
+  after: z.string().max(200).optional(),
+  before: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type FeatureTableQuery = z.infer<typeof featureTableQuerySchema>;
+
+/** The natural direction of each sort: densest / strongest / best-scored first, indices ascending. */
+export const DEFAULT_ORDER: Record<FeatureSort, "asc" | "desc"> = {
+  index: "asc",
+  density: "desc",
+  maxActivation: "desc",
+  labelStatus: "asc",
+  labelScore: "desc",
+};
+
+export interface SaeHeader {
+  id: number;
+  name: string;
+  hookName: string;
+  layer: number;
+  architecture: string;
+  dIn: number;
+  dSae: number;
+  k: number | null;
+  status: string;
+  l0: number | null;
+  explainedVariance: number | null;
+  ceLossRecovered: number | null;
+  deadFraction: number | null;
+  denseFraction: number | null;
+  dashboardCorpus: string | null;
+  dashboardTokens: number | null;
+  dashboardContextSize: number | null;
+  model: { id: number; name: string; displayName: string | null; architecture: string; dVocab: number };
+}
+
+/** An SAE by the names in its URL (/models/{model}/saes/{sae}), or null. */
+export async function getSaeByNames(modelName: string, saeName: string): Promise<SaeHeader | null> {
+  const sae = await db().sae.findFirst({
+    where: { name: saeName, model: { name: modelName } },
+    select: saeHeaderSelect,
+  });
+  return sae ? toHeader(sae) : null;
+}
+
+export async function getSaeById(id: number): Promise<SaeHeader | null> {
+  const sae = await db().sae.findUnique({ where: { id }, select: saeHeaderSelect });
+  return sae ? toHeader(sae) : null;
+}
+
+const saeHeaderSelect = {
+  id: true, name: true, hookName: true, layer: true, architecture: true, dIn: true, dSae: true, k: true,
+  status: true, l0: true, explainedVariance: true, ceLossRecovered: true, deadFraction: true, denseFraction: true,
+  dashboardCorpus: true, dashboardTokens: true, dashboardContextSize: true,
+  model: { select: { id: true, name: true, displayName: true, architecture: true, dVocab: true } },
+} as const;
+
+function toHeader(sae: Prisma.SaeGetPayload<{ select: typeof saeHeaderSelect }>): SaeHeader {
+  return { ...sae, dashboardTokens: sae.dashboardTokens === null ? null : Number(sae.dashboardTokens) };
+}
+
+export interface FeatureTableRow {
+  index: number;
+  density: number;
+  maxActivation: number;
+  dead: boolean;
+  labelStatus: "draft" | "accepted" | "rejected" | null;
+  labelScore: number | null;
+  labelText: string | null;
+  labelSource: "human" | "model" | null;
+}
+
+export interface FeatureTablePage {
+  rows: FeatureTableRow[];
+  sort: FeatureSort;
+  order: "asc" | "desc";
+  /** Cursors for the neighbouring pages; null at either end. */
+  nextCursor: string | null;
+  prevCursor: string | null;
+}
+
+type CursorValue = number;
+
+/** Opaque keyset cursors: the sort value and the index of a boundary row. */
+export function encodeCursor(value: CursorValue, index: number): string {
+  return Buffer.from(JSON.stringify([value, index])).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): [CursorValue, number] | null {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((v) => typeof v === "number" && Number.isFinite(v))) {
+      return [parsed[0], parsed[1]];
+    }
+  } catch {
+    // fall through: a malformed cursor is treated as "from the start"
+  }
+  return null;
+}
+
+// accepted first, then model drafts awaiting review, then rejected, then none
+const STATUS_RANK = Prisma.sql`(CASE f."labelStatus" WHEN 'accepted' THEN 0 WHEN 'draft' THEN 1 WHEN 'rejected' THEN 2 ELSE 3 END)`;
+
+/**
+ * The sort expression. Every expression is non-null, so a single row comparison
+ * `(expr, index) > (value, index)` is the keyset condition, and the (saeId, column, index) indexes
+ * serve index, density and maxActivation in both directions. Label score only ranks features that
+ * have one (an unscored feature has no place in a score ranking).
+ */
+function sortExpression(sort: FeatureSort): { expr: Prisma.Sql; cast: Prisma.Sql; where: Prisma.Sql | null } {
+  switch (sort) {
+    case "index":
+      return { expr: Prisma.sql`f."index"`, cast: Prisma.sql`int`, where: null };
+    case "density":
+      return { expr: Prisma.sql`f."density"`, cast: Prisma.sql`real`, where: null };
+    case "maxActivation":
+      return { expr: Prisma.sql`f."maxActivation"`, cast: Prisma.sql`real`, where: null };
+    case "labelScore":
+      return { expr: Prisma.sql`f."labelScore"`, cast: Prisma.sql`real`, where: Prisma.sql`f."labelScore" IS NOT NULL` };
+    case "labelStatus":
+      return { expr: STATUS_RANK, cast: Prisma.sql`int`, where: null };
+  }
+}
+
+function filterConditions(query: FeatureTableQuery): Prisma.Sql[] {
+  const conditions: Prisma.Sql[] = [];
+  switch (query.label) {
+    case "labelled":
+      conditions.push(Prisma.sql`f."labelStatus" = 'accepted'`);
+      break;
+    case "unlabelled":
+      conditions.push(Prisma.sql`(f."labelStatus" IS NULL OR f."labelStatus" = 'rejected')`);
+      break;
+    case "drafted":
+      conditions.push(Prisma.sql`f."labelStatus" = 'draft' AND l."source" = 'model'`);
+      break;
+  }
+  if (query.dead === "alive") conditions.push(Prisma.sql`NOT f."dead"`);
+  if (query.dead === "dead") conditions.push(Prisma.sql`f."dead"`);
+  if (query.minDensity !== undefined) conditions.push(Prisma.sql`f."density" >= ${query.minDensity}::real`);
+  if (query.maxDensity !== undefined) conditions.push(Prisma.sql`f."density" <= ${query.maxDensity}::real`);
+  return conditions;
+}
+
+interface RawRow {
+  index: number;
+  density: number;
+  maxActivation: number;
+  dead: boolean;
+  labelStatus: FeatureTableRow["labelStatus"];
+  labelScore: number | null;
+  labelText: string | null;
+  labelSource: FeatureTableRow["labelSource"];
+  sortValue: number;
+}
+
+/** One page of an SAE's features. `after` pages forward, `before` pages back. */
+export async function listSaeFeatures(saeId: number, query: FeatureTableQuery): Promise<FeatureTablePage> {
+  const sort = query.sort;
+  const order = query.order ?? DEFAULT_ORDER[sort];
+  const { expr, cast, where } = sortExpression(sort);
+  const afterCursor = query.after ? decodeCursor(query.after) : null;
+  const beforeCursor = !afterCursor && query.before ? decodeCursor(query.before) : null;
+  // Paging back runs the query in the opposite direction and reverses the rows.
+  const backwards = beforeCursor !== null;
+  const ascending = (order === "asc") !== backwards;
+  const cursor = afterCursor ?? beforeCursor;
+
+  const conditions = [Prisma.sql`f."saeId" = ${saeId}`, ...filterConditions(query)];
+  if (where) conditions.push(where);
+  if (cursor) {
+    const op = ascending ? Prisma.sql`>` : Prisma.sql`<`;
+    conditions.push(Prisma.sql`(${expr}, f."index") ${op} (${cursor[0]}::${cast}, ${cursor[1]}::int)`);
+  }
+  const direction = ascending ? Prisma.sql`ASC` : Prisma.sql`DESC`;
+  const rows = await db().$queryRaw<RawRow[]>`
+    SELECT f."index", f."density", f."maxActivation", f."dead", f."labelStatus"::text AS "labelStatus",
+           f."labelScore", l."text" AS "labelText", l."source"::text AS "labelSource", ${expr} AS "sortValue"
+    FROM "Feature" f
+    LEFT JOIN "Label" l ON l."id" = f."currentLabelId"
+    WHERE ${Prisma.join(conditions, " AND ")}
+    ORDER BY ${expr} ${direction}, f."index" ${direction}
+    LIMIT ${query.limit + 1}`;
+
+  const hasMore = rows.length > query.limit;
+  const page = rows.slice(0, query.limit);
+  if (backwards) page.reverse();
+  const first = page[0];
+  const last = page[page.length - 1];
+  const cursorOf = (row: RawRow) => encodeCursor(Number(row.sortValue), row.index);
+  // Going forward, a previous page exists whenever we started from a cursor; going back, a next one does.
+  const nextCursor = last && (backwards ? true : hasMore) ? cursorOf(last) : null;
+  const prevCursor = first && (backwards ? hasMore : cursor !== null) ? cursorOf(first) : null;
+  return {
+    rows: page.map(({ sortValue: _sortValue, ...row }) => row),
+    sort,
+    order,
+    nextCursor,
+    prevCursor,
+  };
+}
+
+/** How many features match the table's filters (not its cursor), for the "N features" line. */
+export async function countSaeFeatures(saeId: number, query: FeatureTableQuery): Promise<number> {
+  const conditions = [Prisma.sql`f."saeId" = ${saeId}`, ...filterConditions(query)];
+  const { where } = sortExpression(query.sort);
+  if (where) conditions.push(where);
+  const needsLabel = query.label === "drafted";
+  const rows = await db().$queryRaw<{ count: bigint }[]>`
+    SELECT count(*) AS count FROM "Feature" f
+    ${needsLabel ? Prisma.sql`LEFT JOIN "Label" l ON l."id" = f."currentLabelId"` : Prisma.empty}
+    WHERE ${Prisma.join(conditions, " AND ")}`;
+  return Number(rows[0]?.count ?? 0);
+}
+
+/**
+ * A uniformly random live feature: pick a random index and take the first live feature at or
+ * after it (wrapping around), so it costs two index probes instead of a scan.
+ */
+export async function randomFeatureIndex(saeId: number, dSae: number, random = Math.random): Promise<number | null> {
+  const start = Math.floor(random() * Math.max(1, dSae));
+  const at = await db().feature.findFirst({
+    where: { saeId, dead: false, index: { gte: start } },
+    orderBy: { index: "asc" },
+    select: { index: true },
+  });
+  if (at) return at.index;
+  const wrapped = await db().feature.findFirst({
+    where: { saeId, dead: false, index: { lt: start } },
+    orderBy: { index: "asc" },
+    select: { index: true },
+  });
+  return wrapped?.index ?? null;
+}
