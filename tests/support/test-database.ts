@@ -5,26 +5,14 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
 import { embeddedUrl, withDatabase } from "../../lib/db/connection";
 import { findFreePort, startEmbeddedPostgres } from "../../lib/db/embedded";
 import { dropDatabase, ensureDatabase } from "../../lib/db/server";
-import { prismaCliEnv } from "../../lib/db/prisma-offline";
+import { migrateDeploy as migrate } from "../../lib/db/migrate";
 
 export interface TestDatabase {
   url: string;
   teardown(): Promise<void>;
-}
-
-export function migrate(url: string): void {
-  const cli = path.resolve("node_modules/prisma/build/index.js");
-  const result = spawnSync(process.execPath, [cli, "migrate", "deploy"], {
-    env: prismaCliEnv({ ...process.env, DATABASE_URL: url }),
-    encoding: "utf8",
-  });
-  if (result.status !== 0) {
-    throw new Error(`prisma migrate deploy failed on the test database:\n${result.stdout}\n${result.stderr}`);
-  }
 }
 
 export async function provisionTestDatabase(label = "test"): Promise<TestDatabase> {

