@@ -1,0 +1,13 @@
+/**
+ * Every /api/v1 route module, imported so their defineRoute calls register in the OpenAPI
+ * document. Add a line for each new route.ts; tests/integration/api-openapi.test.ts fails when one is missing.
+ */
+import "./models/route";
+import "./me/route";
+import "./api-keys/route";
+import "./api-keys/[id]/route";
+import "./admin/users/route";
+import "./admin/users/[id]/route";
+import "./openapi.json/route";
+
+export { generateOpenApiDocument } from "@/lib/api/openapi";
