@@ -1,0 +1,162 @@
+import { mkdtemp, rm, unlink, writeFile, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeFixtureModelPackage } from "./fixtures";
+import { parseManifest } from "./manifest";
+import { loadModelPackage, tokenRows, type ModelSession } from "./model";
+
+let dir: string;
+let model: ModelSession;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "fs-model-"));
+  await writeFixtureModelPackage(dir);
+  model = await loadModelPackage(dir, { executionProviders: ["cpu"] });
+});
+
+afterAll(async () => {
+  await model?.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+describe("model package session", () => {
+  it("loads, reports its provider and hooks, and tokenizes with BOS", () => {
+    expect(model.executionProvider).toBe("cpu");
+    expect(model.hooks["blocks.0.mlp.hook_post"]).toBe(16);
+    expect(model.encode("the cat")[0]).toBe(0);
+  });
+
+  it("gives each row of a padded batch the same outputs as running it alone", async () => {
+    const a = model.encode("the cat sat on the mat");
+    const b = model.encode("rat");
+    const batch = await model.forward([a, b], { capture: ["blocks.1.hook_resid_post"] });
+    const alone = await model.forward([b], { capture: ["blocks.1.hook_resid_post"] });
+    expect(batch.seqLen).toBe(a.length);
+    expect(maxDiff(tokenRows(batch, batch.logits!, 1), alone.logits!)).toBeLessThan(1e-5);
+    const hook = batch.activations["blocks.1.hook_resid_post"];
+    expect(maxDiff(tokenRows(batch, hook, 1), alone.activations["blocks.1.hook_resid_post"])).toBeLessThan(1e-5);
+    const last = await model.forward([a, b], { logits: "last" });
+    expect(maxDiff(last.logits!.subarray(model.manifest.dVocab), alone.logits!.subarray(-model.manifest.dVocab))).toBeLessThan(1e-5);
+  });
+
+  it("KV-cached generation matches a full forward pass over the same tokens", async () => {
+    const prompt = model.encode("the other cat");
+    const stepLogits: Float32Array[] = [];
+    const [generated] = await model.generate([prompt], {
+      maxNewTokens: 6, temperature: 0, stopAtEos: false,
+      onStep: ({ logits }) => void stepLogits.push(logits.slice()),
+    });
+    expect(generated.tokens).toHaveLength(6);
+    const full = await model.forward([[...prompt, ...generated.tokens]]);
+    const V = model.manifest.dVocab;
+    stepLogits.forEach((logits, step) => {
+      const position = prompt.length - 1 + step;
+      expect(maxDiff(logits, full.logits!.subarray(position * V, (position + 1) * V))).toBeLessThan(1e-4);
+    });
+  });
+
+  it("same seed → same tokens; sampling respects top-p", async () => {
+    const prompt = model.encode("the");
+    const options = { maxNewTokens: 8, temperature: 1, topP: 0.9, seed: 42, stopAtEos: false };
+    const [first] = await model.generate([prompt], options);
+    const [second] = await model.generate([prompt], options);
+    expect(second.tokens).toEqual(first.tokens);
+    const others = await Promise.all([1, 2, 3].map((seed) => model.generate([prompt], { ...options, seed })));
+    expect(others.some(([o]) => o.tokens.join() !== first.tokens.join())).toBe(true);
+    for (const lp of first.logprobs) expect(lp).toBeLessThanOrEqual(0);
+    // two rows with the same seed and no steering generate the same text
+    const [r0, r1] = await model.generate([prompt, prompt], options);
+    expect(r1.tokens).toEqual(r0.tokens);
+    expect(r0.tokens).toEqual(first.tokens);
+  });
+
+  it("applies hooks at every step of generation and lets them edit activations", async () => {
+    const calls: Array<[string, number, number]> = [];
+    const prompt = model.encode("the cat");
+    await model.generate([prompt], {
+      maxNewTokens: 3, temperature: 0, stopAtEos: false,
+      hooks: { "blocks.0.mlp.hook_post": (h) => void calls.push([h.phase, h.seqLen, h.pastLength]) },
+    });
+    expect(calls).toEqual([["prompt", prompt.length, 0], ["generate", 1, prompt.length], ["generate", 1, prompt.length + 1]]);
+
+    const plain = await model.forward([prompt], { capture: ["blocks.0.hook_resid_post", "blocks.1.hook_resid_pre"] });
+    expect(plain.activations["blocks.1.hook_resid_pre"]).toEqual(plain.activations["blocks.0.hook_resid_post"]);
+    const edited = await model.forward([prompt], {
+      hooks: [{ hookName: "blocks.1.hook_resid_post", fn: (h) => h.data.map((v, i) => (i % h.width === 0 ? v + 5 : v)) }],
+      capture: ["blocks.1.hook_resid_post"],
+    });
+    const before = plain.activations["blocks.0.hook_resid_post"];
+    expect(before.length).toBe(prompt.length * 8);
+    expect(maxDiff(edited.logits!, plain.logits!)).toBeGreaterThan(1e-3);
+    const identity = await model.forward([prompt], { hooks: { "blocks.0.hook_resid_mid": () => undefined } });
+    expect(maxDiff(identity.logits!, plain.logits!)).toBe(0);
+  });
+
+  it("rejects unknown hooks, bad token ids and over-long inputs", async () => {
+    await expect(model.forward([[0, 1]], { capture: ["blocks.9.hook_resid_post"] })).rejects.toMatchObject({ code: "MODEL_HOOK_UNKNOWN" });
+    await expect(model.forward([[0, 99999]])).rejects.toMatchObject({ code: "MODEL_INPUT_INVALID" });
+    await expect(model.forward([new Array(17).fill(1)])).rejects.toMatchObject({ code: "MODEL_INPUT_INVALID" });
+  });
+
+  it("stops at the context length", async () => {
+    const [out] = await model.generate([new Array(14).fill(5)], { maxNewTokens: 10, temperature: 0, stopAtEos: false });
+    expect(out.finishReason).toBe("context");
+    expect(out.tokens).toHaveLength(3);
+  });
+});
+
+describe("manifest validation", () => {
+  const valid = () => ({
+    format: "featurescope-model-package", formatVersion: 1, name: "x", dModel: 8, nLayers: 1, nHeads: 2, dHead: 4,
+    dMlp: 16, nCtx: 8, dVocab: 10, bosTokenId: 0, eosTokenId: 0, tokenizer: { type: "byte-bpe", dir: "tokenizer" },
+    hooks: { "blocks.0.hook_resid_post": 8 },
+  });
+  const code = (patch: Record<string, unknown>) => {
+    try {
+      parseManifest({ ...valid(), ...patch });
+      return "ok";
+    } catch (error) {
+      return (error as { code: string }).code;
+    }
+  };
+
+  it("accepts a valid manifest and derives every hook", () => {
+    expect(code({})).toBe("ok");
+    expect(Object.keys(parseManifest(valid()).hooks)).toHaveLength(4);
+  });
+
+  it("names what is wrong", () => {
+    expect(code({ formatVersion: 2 })).toBe("MODEL_FORMAT_UNSUPPORTED");
+    expect(code({ format: "onnx" })).toBe("MODEL_FORMAT_UNSUPPORTED");
+    expect(code({ dHead: 5 })).toBe("MODEL_MANIFEST_INVALID");
+    expect(code({ bosTokenId: 10 })).toBe("MODEL_MANIFEST_INVALID");
+    expect(code({ hooks: { "blocks.0.mlp.hook_post": 8 } })).toBe("MODEL_MANIFEST_INVALID");
+    expect(code({ hooks: { "blocks.3.hook_resid_post": 8 } })).toBe("MODEL_MANIFEST_INVALID");
+    expect(() => parseManifest({ ...valid(), dHead: 5 })).toThrow(/nHeads × dHead = 10 but dModel = 8/);
+  });
+
+  it("reports missing graphs and broken graphs on load", async () => {
+    const broken = await mkdtemp(path.join(tmpdir(), "fs-model-broken-"));
+    try {
+      await writeFixtureModelPackage(broken);
+      await writeFile(path.join(broken, "blocks.0.mlp_in.onnx"), "not onnx");
+      await expect(loadModelPackage(broken, { executionProviders: ["cpu"] })).rejects.toMatchObject({ code: "MODEL_GRAPH_INVALID" });
+      await unlink(path.join(broken, "unembed.onnx"));
+      await expect(loadModelPackage(broken)).rejects.toThrow(/missing unembed.onnx/);
+      const manifest = JSON.parse(await readFile(path.join(broken, "manifest.json"), "utf8"));
+      await writeFile(path.join(broken, "manifest.json"), JSON.stringify({ ...manifest, formatVersion: 7 }));
+      await expect(loadModelPackage(broken)).rejects.toMatchObject({ code: "MODEL_FORMAT_UNSUPPORTED" });
+      await expect(loadModelPackage(path.join(broken, "nope"))).rejects.toMatchObject({ code: "MODEL_PACKAGE_MISSING" });
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+    }
+  });
+});
