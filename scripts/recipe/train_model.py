@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Train the demo GPT-2 on the tokenized train split (resumable).
+
+Each context = BOS (0) + 127 tokens from a random offset of train.bin; loss on all 127+1 next-token
+predictions after BOS... (positions 0..126 predict tokens 1..127). AdamW, linear warm-up, cosine decay.
+The total step count is fixed at the start from measured throughput and --minutes, stored in the
+checkpoint; rerunning the same command resumes from .cache/recipe/ckpt/latest.pt.
+
+Usage: nohup /usr/bin/python3 scripts/recipe/train_model.py --minutes 70 > .cache/recipe/train.log 2>&1 &
+"""
+import argparse, csv, json, math, os, sys, time
+import numpy as np
+import torch
+sys.path.insert(0, os.path.dirname(__file__))
+from fs_model import GPT2
+
+torch.set_num_threads(2)
+torch.set_flush_denormal(True)
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+CACHE = os.path.join(ROOT, '.cache', 'recipe')
+CK = os.path.join(CACHE, 'ckpt')
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--minutes', type=float, default=70)
+ap.add_argument('--d', type=int, default=128)
+ap.add_argument('--layers', type=int, default=2)
+ap.add_argument('--heads', type=int, default=4)
+ap.add_argument('--batch', type=int, default=32)
+ap.add_argument('--lr', type=float, default=2e-3)
+ap.add_argument('--bench', action='store_true')
+args = ap.parse_args()
+
+N_CTX = 128
+train = np.fromfile(os.path.join(CACHE, 'tokens', 'train.bin'), dtype=np.uint16)
+held = np.fromfile(os.path.join(CACHE, 'tokens', 'heldout.bin'), dtype=np.uint16)
+vocab = len(json.load(open(os.path.join(CACHE, 'tokenizer', 'vocab.json'))))
+
+
+def batch_at(arr, starts):
+    x = np.stack([arr[s:s + N_CTX - 1] for s in starts]).astype(np.int64)
+    x = np.concatenate([np.zeros((len(starts), 1), np.int64), x], 1)
+    return torch.from_numpy(x)
+
+
+erng = np.random.default_rng(7)
+eval_starts = erng.integers(0, len(held) - N_CTX, size=256)
+EVAL = batch_at(held, eval_starts)
+
+
+def loss_fn(model, x):
+    logits = model(x)
+    return torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))
+
+
+@torch.no_grad()
+def evaluate(model):
+    model.eval()
+    ls = [loss_fn(model, EVAL[i:i + 64]).item() for i in range(0, len(EVAL), 64)]
+    model.train()
+    return float(np.mean(ls))
+
+
+model = GPT2(vocab, N_CTX, args.d, args.layers, args.heads)
+opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.05)
+os.makedirs(CK, exist_ok=True)
+state = {'step': 0, 'total_steps': None, 'elapsed': 0.0, 'rng': 1}
+if os.path.exists(os.path.join(CK, 'latest.pt')) and not args.bench:
+    ck = torch.load(os.path.join(CK, 'latest.pt'))
+    model.load_state_dict(ck['model'])
+    opt.load_state_dict(ck['opt'])
+    state = ck['state']
+    print('resumed at step', state['step'], flush=True)
+rng = np.random.default_rng(1000 + state['step'])
+curve_path = os.path.join(CACHE, 'train_curve.csv')
+if state['step'] == 0 and not args.bench:
+    with open(curve_path, 'w') as f:
+        f.write('step,tokens,train_loss,heldout_loss,lr,elapsed_s\n')
+
+print(f'params {sum(p.numel() for p in model.parameters())}, train tokens {len(train)}, held-out tokens {len(held)}', flush=True)
+WARM = 200
+tok_per_step = args.batch * (N_CTX - 1)
+
+
+def lr_at(step):
+    T = state['total_steps'] or 10 ** 9
+    if step < WARM:
+        return args.lr * (step + 1) / WARM
+    p = min(1.0, (step - WARM) / max(1, T - WARM))
+    return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+def save():
+    torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'state': state, 'cfg': model.cfg},
+               os.path.join(CK, 'latest.pt.tmp'))
+    os.replace(os.path.join(CK, 'latest.pt.tmp'), os.path.join(CK, 'latest.pt'))
+
+
+t_start = time.time() - state['elapsed']
+t_bench = None
+run_loss = None
+while True:
+    step = state['step']
+    if state['total_steps'] is not None and step >= state['total_steps']:
+        break
+    for g in opt.param_groups:
+        g['lr'] = lr_at(step)
+    x = batch_at(train, rng.integers(0, len(train) - N_CTX, size=args.batch))
+    loss = loss_fn(model, x)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    state['step'] += 1
+    state['elapsed'] = time.time() - t_start
+    run_loss = loss.item() if run_loss is None else 0.98 * run_loss + 0.02 * loss.item()
+    if state['step'] == 10:
+        t_bench = time.time()
+    if state['step'] == 40 and state['total_steps'] is None:
+        sps = 30 / (time.time() - t_bench)
+        print(f'throughput: {sps * tok_per_step:.0f} tokens/s ({sps:.2f} steps/s)', flush=True)
+        if args.bench:
+            sys.exit(0)
+        state['total_steps'] = int(args.minutes * 60 * sps * 0.93)  # leave room for evals / checkpoints
+        print('total steps', state['total_steps'], '=', state['total_steps'] * tok_per_step, 'tokens', flush=True)
+    if state['step'] % 100 == 0 or state['step'] == state['total_steps']:
+        ev = evaluate(model) if (state['step'] % 300 == 0 or state['step'] == state['total_steps']) else ''
+        with open(curve_path, 'a') as f:
+            f.write(f"{state['step']},{state['step'] * tok_per_step},{run_loss:.4f},{ev if ev == '' else round(ev, 4)},{lr_at(step):.6f},{state['elapsed']:.0f}\n")
+        print(f"step {state['step']}/{state['total_steps']} loss {run_loss:.4f} held {ev} {state['elapsed']:.0f}s", flush=True)
+    if state['step'] % 300 == 0:
+        save()
+        if state['step'] == 300:
+            torch.save({'model': model.state_dict(), 'cfg': model.cfg, 'state': dict(state)}, os.path.join(CK, 'first.pt'))
+save()
+torch.save({'model': model.state_dict(), 'cfg': model.cfg, 'state': dict(state)}, os.path.join(CK, 'final.pt'))
+print('done', flush=True)
