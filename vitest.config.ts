@@ -21,6 +21,9 @@ export default defineConfig({
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",
+          // next-auth imports "next/server" without an extension, which Node's ESM resolver refuses
+          // (next has no exports map); inlining lets Vite resolve it as Next.js does.
+          server: { deps: { inline: ["next-auth", "@auth/core"] } },
           globalSetup: ["tests/support/global-setup.ts"],
           setupFiles: ["tests/support/integration-env.ts"],
           // one database for the run: files run one after another
