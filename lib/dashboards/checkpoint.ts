@@ -1,0 +1,75 @@
+/**
+ * Serialises the two statistics passes to bytes (a safetensors container) so a run can resume from
+ * its last finished batch with exactly the state an uninterrupted run would have had.
+ */
+import { encodeSafetensors, parseSafetensors, type SafetensorsDtype, type SafetensorsFile } from "@/lib/safetensors/safetensors";
+import { FirstPass, SecondPass, type DashboardSettings } from "./statistics";
+
+type Typed = Float64Array | Float32Array | Int32Array;
+
+function entry(array: Typed): { dtype: SafetensorsDtype; shape: number[]; data: Uint8Array } {
+  const dtype: SafetensorsDtype = array instanceof Float64Array ? "F64" : array instanceof Float32Array ? "F32" : "I32";
+  return { dtype, shape: [array.length], data: new Uint8Array(array.buffer, array.byteOffset, array.byteLength) };
+}
+
+function restore(file: SafetensorsFile, name: string, into: Typed): void {
+  const raw = file.raw(name);
+  if (raw.byteLength !== into.byteLength) {
+    throw new Error(`checkpoint tensor ${name} has ${raw.byteLength} bytes, expected ${into.byteLength}`);
+  }
+  // copy through a byte view: the source offset need not be aligned for the typed array
+  new Uint8Array(into.buffer, into.byteOffset, into.byteLength).set(raw);
+}
+
+interface CheckpointMeta {
+  version: 1;
+  phase: "pass1" | "pass2";
+  dSae: number;
+  settings: DashboardSettings;
+  first: { tokens: number; contexts: number };
+  second?: { tokens: number; contexts: number };
+}
+
+const FIRST_ARRAYS = ["activeCount", "activationSum", "max", "minNonZero", "topValue", "topContext", "topPosition", "topSize"] as const;
+const SECOND_ARRAYS = ["histogram", "intervalCount", "intervalFilled"] as const;
+
+export function serializeFirstPass(first: FirstPass): Uint8Array {
+  const meta: CheckpointMeta = {
+    version: 1, phase: "pass1", dSae: first.dSae, settings: first.settings,
+    first: { tokens: first.tokens, contexts: first.contexts },
+  };
+  const tensors = Object.fromEntries(FIRST_ARRAYS.map((name) => [`first.${name}`, entry(first[name])]));
+  return encodeSafetensors(tensors, { checkpoint: JSON.stringify(meta) });
+}
+
+export function serializeSecondPass(second: SecondPass): Uint8Array {
+  const { first } = second;
+  const meta: CheckpointMeta = {
+    version: 1, phase: "pass2", dSae: first.dSae, settings: first.settings,
+    first: { tokens: first.tokens, contexts: first.contexts },
+    second: { tokens: second.tokens, contexts: second.contexts },
+  };
+  const tensors = Object.fromEntries([
+    ...FIRST_ARRAYS.map((name) => [`first.${name}`, entry(first[name])]),
+    ...SECOND_ARRAYS.map((name) => [`second.${name}`, entry(second[name])]),
+  ]);
+  return encodeSafetensors(tensors, { checkpoint: JSON.stringify(meta) });
+}
+
+export type RestoredCheckpoint = { phase: "pass1"; first: FirstPass } | { phase: "pass2"; second: SecondPass };
+
+export function deserializeCheckpoint(bytes: Uint8Array): RestoredCheckpoint {
+  const file = parseSafetensors(bytes, "dashboard checkpoint");
+  const meta = JSON.parse(file.metadata.checkpoint ?? "null") as CheckpointMeta | null;
+  if (!meta || meta.version !== 1) throw new Error("dashboard checkpoint has no readable metadata");
+  const first = new FirstPass(meta.dSae, meta.settings);
+  for (const name of FIRST_ARRAYS) restore(file, `first.${name}`, first[name]);
+  first.tokens = meta.first.tokens;
+  first.contexts = meta.first.contexts;
+  if (meta.phase === "pass1") return { phase: "pass1", first };
+  const second = new SecondPass(first);
+  for (const name of SECOND_ARRAYS) restore(file, `second.${name}`, second[name]);
+  second.tokens = meta.second!.tokens;
+  second.contexts = meta.second!.contexts;
+  return { phase: "pass2", second };
+}
