@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import "./globals.css";
+import { Providers } from "./providers";
 
 export const metadata: Metadata = {
   title: { default: "Featurescope", template: "%s · Featurescope" },
@@ -19,7 +20,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
             <Link href="/status">Status</Link>
           </nav>
         </header>
-        <main>{children}</main>
+        <main><Providers>{children}</Providers></main>
       </body>
     </html>
   );

@@ -219,7 +219,10 @@ export async function listSaeFeatures(saeId: number, query: FeatureTableQuery): 
   const nextCursor = last && (backwards ? true : hasMore) ? cursorOf(last) : null;
   const prevCursor = first && (backwards ? hasMore : cursor !== null) ? cursorOf(first) : null;
   return {
-    rows: page.map(({ sortValue: _sortValue, ...row }) => row),
+    rows: page.map((row) => ({
+      index: row.index, density: row.density, maxActivation: row.maxActivation, dead: row.dead,
+      labelStatus: row.labelStatus, labelScore: row.labelScore, labelText: row.labelText, labelSource: row.labelSource,
+    })),
     sort,
     order,
     nextCursor,
