@@ -47,6 +47,16 @@ describe("model package session", () => {
     expect(maxDiff(last.logits!.subarray(model.manifest.dVocab), alone.logits!.subarray(-model.manifest.dVocab))).toBeLessThan(1e-5);
   });
 
+  it("keeps NaN at padding positions (graphs masking with −∞) away from real tokens", async () => {
+    const a = model.encode("the cat sat on the mat");
+    const b = model.encode("rat");
+    const poisoned = await model.forward([a, b], {
+      hooks: { "blocks.0.mlp.hook_post": (h) => { for (let i = 0; i < h.tokenMask.length; i++) if (!h.tokenMask[i]) h.data.fill(NaN, i * h.width, (i + 1) * h.width); } },
+    });
+    const alone = await model.forward([b]);
+    expect(maxDiff(tokenRows(poisoned, poisoned.logits!, 1), alone.logits!)).toBeLessThan(1e-5);
+  });
+
   it("KV-cached generation matches a full forward pass over the same tokens", async () => {
     const prompt = model.encode("the other cat");
     const stepLogits: Float32Array[] = [];

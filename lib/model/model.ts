@@ -233,9 +233,16 @@ export class ModelSession {
           return mask;
         })();
 
+    const padding = tokenMask.includes(0);
     const atHook = async (hookName: string, tensor: ort.Tensor): Promise<ort.Tensor> => {
       const fns = hooks.get(hookName);
       let data = tensor.data as Float32Array;
+      if (padding) {
+        // A padding query attends to nothing; graphs that mask with −∞ give it NaN, and NaN values
+        // at padded keys would poison real tokens through 0·NaN in the next layer. Zero them.
+        const width = tensor.dims[2];
+        for (let i = 0; i < tokenMask.length; i++) if (tokenMask[i] === 0) data.fill(0, i * width, (i + 1) * width);
+      }
       if (fns) {
         const width = tensor.dims[2];
         for (const fn of fns) {
