@@ -92,7 +92,7 @@ export interface FeatureView {
   logitBottom: TokenValue[];
   logitHistogram: { min: number; max: number; counts: number[] } | null;
   neighbours: NeighbourView[];
-  labelStatus: string | null;
+  labelStatus: "draft" | "accepted" | "rejected" | null;
   labelScore: number | null;
 }
 
@@ -165,7 +165,11 @@ function toExampleView(row: ExampleRow, texts: Map<number, string>): ActivationE
  */
 export async function getFeaturePage(modelName: string, saeName: string, index: number): Promise<FeaturePageData | null> {
   const sae = await getSaeByNames(modelName, saeName);
-  if (!sae) return null;
+  return sae ? getFeatureDashboard(sae, index) : null;
+}
+
+/** The same data for an SAE already looked up (the API addresses SAEs by id). */
+export async function getFeatureDashboard(sae: SaeHeader, index: number): Promise<FeaturePageData | null> {
   const feature = await db().feature.findUnique({
     where: { saeId_index: { saeId: sae.id, index } },
     select: featureSelect,

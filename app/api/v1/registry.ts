@@ -9,5 +9,10 @@ import "./api-keys/[id]/route";
 import "./admin/users/route";
 import "./admin/users/[id]/route";
 import "./openapi.json/route";
+import "./saes/[saeId]/route";
+import "./saes/[saeId]/features/route";
+import "./saes/[saeId]/features/[index]/route";
+import "./saes/[saeId]/features/[index]/examples/route";
+import "./saes/[saeId]/random/route";
 
 export { generateOpenApiDocument } from "@/lib/api/openapi";
