@@ -24,6 +24,7 @@ const BATCH = quick ? 2 : 8;
 const GENERATE_TOKENS = quick ? 16 : 64;
 const FORWARD_RUNS = quick ? 2 : 5;
 const threads = Number(process.env.FEATURESCOPE_ORT_THREADS) || os.availableParallelism();
+const spinning = process.env.FEATURESCOPE_ORT_SPINNING === "1";
 
 function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
@@ -134,7 +135,8 @@ async function main() {
     const sae = await loadSaeFromFiles({ config: saeFixture.config, weights: saeFixture.weightsBytes }, { hookWidth: dims.dModel });
     const ids = Array.from({ length: BATCH }, (_, b) => randomTokens(seqLen, dims.dVocab, 17 + b));
     const prompt = randomTokens(16, dims.dVocab, 5);
-    console.log(`execution provider: ${model.executionProvider}`);
+    const provider = model.executionProvider;
+    console.log(`execution provider: ${provider}`);
     const results: RuntimeNumbers[] = [];
     results.push(await measure("ONNX Runtime (random weights)", model, sae, hook, ids, prompt));
 
@@ -164,8 +166,9 @@ async function main() {
         threads, config: fixture.config, weights: weightsPath, sae: saePath, saeK: saeSpec.k, hook,
         forwardIds: ids, forwardRuns: FORWARD_RUNS, generatePrompt: prompt, generateTokens: GENERATE_TOKENS,
       }));
+      // passive OpenMP waits, as ORT's threads here (FEATURESCOPE_ORT_SPINNING unset): fair on a shared CPU
       const output = execFileSync("/usr/bin/python3", [path.join(root, "scripts/bench/torch_reference.py"), jobPath], {
-        encoding: "utf8", maxBuffer: 1 << 30,
+        encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, OMP_WAIT_POLICY: process.env.FEATURESCOPE_ORT_SPINNING === "1" ? "ACTIVE" : "PASSIVE" },
       });
       const parsed = JSON.parse(output.trim().split("\n").pop()!);
       const ortLogits = results[0].firstLogits!;
@@ -213,7 +216,7 @@ async function main() {
     const section = [
       "## Model runtime",
       "",
-      `Measured by \`npm run bench:model\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? "CPU"}, ${os.availableParallelism()} cores (shared with other work while measured), onnxruntime-node ${ort.env.versions.common}, ${threads} ORT threads, execution provider ${results[0] ? "cpu" : "?"}.`,
+      `Measured by \`npm run bench:model\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? "CPU"}, ${os.availableParallelism()} cores (shared with other work while measured), onnxruntime-node ${ort.env.versions.common}, ${threads} threads for both runtimes, intra-op spin-waiting ${spinning ? "on" : "off"} (FEATURESCOPE_ORT_SPINNING), execution provider ${provider}.`,
       "",
       `- Model: d_model ${dims.dModel}, ${dims.nLayers} layers, d_mlp ${dims.dMlp}, vocab ${dims.dVocab}, context ${dims.nCtx}${demo ? " (the demo model's dimensions)" : ""}; random weights shared by ONNX Runtime and PyTorch${demo ? ", plus the trained demo/model itself" : ""}.`,
       `- Forward: batch ${BATCH} × ${seqLen} tokens, all logits returned, plus one TopK SAE encode (d_sae ${saeSpec.dSae}, k ${saeSpec.k}) of ${hook}${demoNumbers ? ` (demo run: ${demoNumbers.saeName})` : ""}.`,

@@ -80,6 +80,12 @@ export interface SessionOptions {
   /** Force a provider order (tests); default from planExecutionProviders(current environment). */
   executionProviders?: ExecutionProviderName[];
   intraOpNumThreads?: number;
+  /**
+   * Let idle intra-op threads spin-wait (ORT's own default). Off unless FEATURESCOPE_ORT_SPINNING=1:
+   * on a machine shared with other work, spinning threads fight for the cores and generation ran
+   * 20× slower here (docs/BENCHMARKS.md).
+   */
+  allowSpinning?: boolean;
 }
 
 let cachedPlan: ExecutionProviderPlan | undefined;
@@ -115,6 +121,8 @@ export async function createSession(model: Uint8Array | string, options: Session
     };
     const threads = threadCount(options.intraOpNumThreads);
     if (threads) sessionOptions.intraOpNumThreads = threads;
+    const spinning = options.allowSpinning ?? process.env.FEATURESCOPE_ORT_SPINNING === "1";
+    if (!spinning) sessionOptions.extra = { session: { intra_op: { allow_spinning: "0" } } };
     try {
       const session = typeof model === "string"
         ? await ort.InferenceSession.create(model, sessionOptions)
