@@ -216,7 +216,7 @@ async function main() {
     const section = [
       "## Model runtime",
       "",
-      `Measured by \`npm run bench:model\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? "CPU"}, ${os.availableParallelism()} cores (shared with other work while measured), onnxruntime-node ${ort.env.versions.common}, ${threads} threads for both runtimes, intra-op spin-waiting ${spinning ? "on" : "off"} (FEATURESCOPE_ORT_SPINNING), execution provider ${provider}.`,
+      `Measured by \`npm run bench:model\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? "CPU"}, ${os.availableParallelism()} cores shared with other work (1-minute load average ${format(os.loadavg()[0], 1)} at the end of the run), onnxruntime-node ${ort.env.versions.common}, ${threads} threads for both runtimes, intra-op spin-waiting ${spinning ? "on" : "off"} (FEATURESCOPE_ORT_SPINNING), execution provider ${provider}.`,
       "",
       `- Model: d_model ${dims.dModel}, ${dims.nLayers} layers, d_mlp ${dims.dMlp}, vocab ${dims.dVocab}, context ${dims.nCtx}${demo ? " (the demo model's dimensions)" : ""}; random weights shared by ONNX Runtime and PyTorch${demo ? ", plus the trained demo/model itself" : ""}.`,
       `- Forward: batch ${BATCH} × ${seqLen} tokens, all logits returned, plus one TopK SAE encode (d_sae ${saeSpec.dSae}, k ${saeSpec.k}) of ${hook}${demoNumbers ? ` (demo run: ${demoNumbers.saeName})` : ""}.`,
