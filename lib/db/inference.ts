@@ -14,3 +14,18 @@ export async function featureMaxActivations(saeId: number, indices: number[]): P
   const rows = await db().feature.findMany({ where: { saeId, index: { in: indices } }, select: { index: true, maxActivation: true } });
   return new Map(rows.map((row) => [row.index, row.maxActivation]));
 }
+
+/** The current label of each listed feature, for showing inference results with their meaning. */
+export async function currentLabels(saeId: number, indices: number[]): Promise<Map<number, string>> {
+  if (indices.length === 0) return new Map();
+  const rows = await db().feature.findMany({
+    where: { saeId, index: { in: indices }, currentLabelId: { not: null } },
+    select: { index: true, currentLabel: { select: { text: true } } },
+  });
+  return new Map(rows.flatMap((row) => (row.currentLabel ? [[row.index, row.currentLabel.text] as [number, string]] : [])));
+}
+
+/** Checks that the SAEs exist and belong to the model before a request goes to the service. */
+export async function saesOfModel(modelId: number, saeIds: number[]) {
+  return db().sae.findMany({ where: { id: { in: saeIds }, modelId }, select: { id: true, name: true } });
+}

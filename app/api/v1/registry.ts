@@ -14,5 +14,6 @@ import "./saes/[saeId]/features/route";
 import "./saes/[saeId]/features/[index]/route";
 import "./saes/[saeId]/features/[index]/examples/route";
 import "./saes/[saeId]/random/route";
+import "./activations/route";
 
 export { generateOpenApiDocument } from "@/lib/api/openapi";
