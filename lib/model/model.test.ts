@@ -2,7 +2,9 @@ import { mkdtemp, rm, unlink, writeFile, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeSafetensors, parseSafetensors } from "@/lib/safetensors/safetensors";
 import { writeFixtureModelPackage } from "./fixtures";
+import { gpt2WeightShapes, gpt2WeightsFromSafetensors, writeGpt2ModelPackage } from "./gpt2-package";
 import { parseManifest } from "./manifest";
 import { loadModelPackage, tokenRows, type ModelSession } from "./model";
 
@@ -120,6 +122,32 @@ describe("model package session", () => {
     const [out] = await model.generate([new Array(14).fill(5)], { maxNewTokens: 10, temperature: 0, stopAtEos: false });
     expect(out.finishReason).toBe("context");
     expect(out.tokens).toHaveLength(3);
+  });
+});
+
+describe("GPT-2 package from Hugging Face weights", () => {
+  it("reads a transformer.-prefixed safetensors file and builds the same model", async () => {
+    const out = await mkdtemp(path.join(tmpdir(), "fs-hf-"));
+    try {
+      const { config, weights } = await writeFixtureModelPackage(path.join(out, "a"));
+      const shapes = gpt2WeightShapes(config);
+      const hf = parseSafetensors(encodeSafetensors(Object.fromEntries(Object.entries(weights).map(([name, data]) => [
+        `transformer.${name}`, { dtype: "F32" as const, shape: shapes[name], data },
+      ]))));
+      const tokenizerDir = path.join(out, "a", "tokenizer");
+      await writeGpt2ModelPackage(path.join(out, "b"), config, gpt2WeightsFromSafetensors(hf, config), {
+        vocabJson: await readFile(path.join(tokenizerDir, "vocab.json"), "utf8"),
+        mergesTxt: await readFile(path.join(tokenizerDir, "merges.txt"), "utf8"),
+        tokenizerConfigJson: await readFile(path.join(tokenizerDir, "tokenizer_config.json"), "utf8"),
+      });
+      const rebuilt = await loadModelPackage(path.join(out, "b"), { executionProviders: ["cpu"] });
+      const ids = rebuilt.encode("the mat");
+      expect(maxDiff((await rebuilt.forward([ids])).logits!, (await model.forward([ids])).logits!)).toBe(0);
+      await rebuilt.dispose();
+      expect(() => gpt2WeightsFromSafetensors(parseSafetensors(encodeSafetensors({})), config)).toThrow(/no tensor named "transformer.wte.weight"/);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
 
