@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import "./globals.css";
 import { Providers } from "./providers";
+import { AccountArea } from "./account/account-area";
 
 export const metadata: Metadata = {
   title: { default: "Featurescope", template: "%s · Featurescope" },
@@ -19,6 +20,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
             <Link href="/api-docs">API</Link>
             <Link href="/status">Status</Link>
           </nav>
+          <AccountArea />
         </header>
         <main><Providers>{children}</Providers></main>
       </body>

@@ -66,7 +66,8 @@ export interface RouteSpec<
 
 /** What Next.js passes a route handler as its second argument. */
 export interface NextRouteContext {
-  params?: Promise<Record<string, string | string[] | undefined>>;
+  /** Next.js types this as Promise<unknown> for static routes; dynamic segments arrive as strings. */
+  params?: Promise<unknown>;
 }
 
 export type RouteHandler = (request: Request, context?: NextRouteContext) => Promise<Response>;
@@ -217,7 +218,7 @@ export function defineRoute<
       }
 
       const url = new URL(request.url);
-      const rawParams = (await context?.params) ?? {};
+      const rawParams = ((await context?.params) ?? {}) as Record<string, string | string[] | undefined>;
       const params = spec.params ? parseWith(spec.params, rawParams, "params") : undefined;
       const query = spec.query ? parseWith(spec.query, searchParamsObject(url), "query") : undefined;
       const body = spec.body ? parseWith(spec.body, await readJsonBody(request, maxBodyBytes), "body") : undefined;

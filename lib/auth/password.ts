@@ -4,16 +4,7 @@ import { hash, verify } from "@node-rs/argon2";
 // m=19 MiB, t=2, p=1: OWASP's argon2id baseline; ~30–60 ms per hash on a small server.
 const OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1, outputLen: 32 } as const;
 
-export const PASSWORD_MIN_LENGTH = 10;
-export const PASSWORD_MAX_LENGTH = 256;
-
-/** Why a password is not acceptable, or null when it is. */
-export function passwordProblem(password: string): string | null {
-  if (password.length < PASSWORD_MIN_LENGTH) return `Password must be at least ${PASSWORD_MIN_LENGTH} characters.`;
-  if (password.length > PASSWORD_MAX_LENGTH) return `Password must be at most ${PASSWORD_MAX_LENGTH} characters.`;
-  if (password.trim().length === 0) return "Password must not be only whitespace.";
-  return null;
-}
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem } from "./password-policy";
 
 /** A PHC string: $argon2id$v=19$m=19456,t=2,p=1$salt$hash (argon2id is the library's default algorithm). */
 export async function hashPassword(password: string): Promise<string> {

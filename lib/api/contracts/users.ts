@@ -1,6 +1,6 @@
 /** API shapes for the signed-in user and user administration. */
 import { z } from "zod";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../auth/password";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../auth/password-policy";
 import { ROLES } from "../../auth/roles";
 import { afterCursor, dateTime, nextCursor, nullableDateTime, pageLimit } from "../schemas";
 

@@ -1,0 +1,28 @@
+/** The header's account area: who is signed in (with role) and a sign-in or sign-out control. */
+import Link from "next/link";
+import { currentUser } from "@/lib/auth/session";
+import { signOutAction } from "../signin/actions";
+import "./account.css";
+
+export async function AccountArea() {
+  const user = await currentUser();
+  if (!user) {
+    return (
+      <div className="account" data-testid="account-area">
+        <Link href="/signin">Sign in</Link>
+      </div>
+    );
+  }
+  return (
+    <div className="account" data-testid="account-area">
+      {user.role === "admin" && <Link href="/admin/users">Users</Link>}
+      <Link href="/account" title={`Signed in as ${user.email}`}>
+        {user.name ?? user.email}
+      </Link>
+      <span className="badge" aria-label={`role ${user.role}`}>{user.role}</span>
+      <form action={signOutAction}>
+        <button type="submit" className="secondary">Sign out</button>
+      </form>
+    </div>
+  );
+}
