@@ -26,6 +26,8 @@ interface CheckpointMeta {
   phase: "pass1" | "pass2";
   dSae: number;
   settings: DashboardSettings;
+  /** Batches of this phase finished when the state was taken. */
+  batchesDone: number;
   first: { tokens: number; contexts: number };
   second?: { tokens: number; contexts: number };
 }
@@ -33,19 +35,19 @@ interface CheckpointMeta {
 const FIRST_ARRAYS = ["activeCount", "activationSum", "max", "minNonZero", "topValue", "topContext", "topPosition", "topSize"] as const;
 const SECOND_ARRAYS = ["histogram", "intervalCount", "intervalFilled"] as const;
 
-export function serializeFirstPass(first: FirstPass): Uint8Array {
+export function serializeFirstPass(first: FirstPass, batchesDone = 0): Uint8Array {
   const meta: CheckpointMeta = {
-    version: 1, phase: "pass1", dSae: first.dSae, settings: first.settings,
+    version: 1, phase: "pass1", dSae: first.dSae, settings: first.settings, batchesDone,
     first: { tokens: first.tokens, contexts: first.contexts },
   };
   const tensors = Object.fromEntries(FIRST_ARRAYS.map((name) => [`first.${name}`, entry(first[name])]));
   return encodeSafetensors(tensors, { checkpoint: JSON.stringify(meta) });
 }
 
-export function serializeSecondPass(second: SecondPass): Uint8Array {
+export function serializeSecondPass(second: SecondPass, batchesDone = 0): Uint8Array {
   const { first } = second;
   const meta: CheckpointMeta = {
-    version: 1, phase: "pass2", dSae: first.dSae, settings: first.settings,
+    version: 1, phase: "pass2", dSae: first.dSae, settings: first.settings, batchesDone,
     first: { tokens: first.tokens, contexts: first.contexts },
     second: { tokens: second.tokens, contexts: second.contexts },
   };
@@ -56,7 +58,9 @@ export function serializeSecondPass(second: SecondPass): Uint8Array {
   return encodeSafetensors(tensors, { checkpoint: JSON.stringify(meta) });
 }
 
-export type RestoredCheckpoint = { phase: "pass1"; first: FirstPass } | { phase: "pass2"; second: SecondPass };
+export type RestoredCheckpoint =
+  | { phase: "pass1"; batchesDone: number; first: FirstPass }
+  | { phase: "pass2"; batchesDone: number; second: SecondPass };
 
 export function deserializeCheckpoint(bytes: Uint8Array): RestoredCheckpoint {
   const file = parseSafetensors(bytes, "dashboard checkpoint");
@@ -66,10 +70,10 @@ export function deserializeCheckpoint(bytes: Uint8Array): RestoredCheckpoint {
   for (const name of FIRST_ARRAYS) restore(file, `first.${name}`, first[name]);
   first.tokens = meta.first.tokens;
   first.contexts = meta.first.contexts;
-  if (meta.phase === "pass1") return { phase: "pass1", first };
+  if (meta.phase === "pass1") return { phase: "pass1", batchesDone: meta.batchesDone, first };
   const second = new SecondPass(first);
   for (const name of SECOND_ARRAYS) restore(file, `second.${name}`, second[name]);
   second.tokens = meta.second!.tokens;
   second.contexts = meta.second!.contexts;
-  return { phase: "pass2", second };
+  return { phase: "pass2", batchesDone: meta.batchesDone, second };
 }

@@ -1,0 +1,238 @@
+/**
+ * The dashboard corpus: reads documents from a file or folder (.jsonl / .txt, optionally .gz),
+ * tokenizes them with the model's tokenizer and packs them into fixed-size contexts, each starting
+ * with BOS — deterministically, so a resumed run sees exactly the contexts the first attempt saw.
+ *
+ * Documents are concatenated with the EOS token between them (the way the demo model was trained)
+ * and cut into contexts of `contextSize` tokens, BOS first. Every position holding the BOS id is
+ * excluded from statistics (INTERP.md §3: BOS activations are huge and meaningless).
+ *
+ * Held-out documents (for the SAE's quality metrics) come from files whose name says so
+ * (heldout, held-out, validation, val, test); with no such file, every 20th document is held out.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import readline from "node:readline";
+import { createGunzip } from "node:zlib";
+
+export class CorpusError extends Error {
+  readonly code: "CORPUS_MISSING" | "CORPUS_EMPTY" | "CORPUS_MALFORMED";
+  constructor(code: CorpusError["code"], message: string) {
+    super(message);
+    this.name = "CorpusError";
+    this.code = code;
+  }
+}
+
+export interface CorpusDocument {
+  text: string;
+  heldout: boolean;
+  source: string;
+}
+
+const HELDOUT_NAME = /(^|[^a-z])(heldout|held-out|held_out|validation|valid|val|test)([^a-z]|$)/i;
+const CORPUS_FILE = /\.(jsonl|txt)(\.gz)?$/i;
+const HELDOUT_EVERY = 20;
+
+async function corpusFiles(corpusPath: string): Promise<string[]> {
+  const info = await stat(corpusPath).catch(() => undefined);
+  if (!info) throw new CorpusError("CORPUS_MISSING", `${corpusPath}: no such corpus file or folder`);
+  if (info.isFile()) return [corpusPath];
+  const files: string[] = [];
+  const walk = async (dir: string) => {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (CORPUS_FILE.test(entry.name)) files.push(full);
+    }
+  };
+  await walk(corpusPath);
+  if (files.length === 0) {
+    throw new CorpusError("CORPUS_EMPTY", `${corpusPath}: no .jsonl, .jsonl.gz, .txt or .txt.gz files in this folder`);
+  }
+  return files;
+}
+
+function lines(file: string): AsyncIterable<string> {
+  const raw = createReadStream(file);
+  const input = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
+  return readline.createInterface({ input, crlfDelay: Infinity });
+}
+
+async function readWhole(file: string): Promise<string> {
+  const parts: string[] = [];
+  for await (const line of lines(file)) parts.push(line);
+  return parts.join("\n");
+}
+
+/**
+ * Documents in a deterministic order: files sorted by path; a .jsonl line is one document
+ * (its "text" field; "split": "heldout"|"validation"|"test" marks held-out lines); a .txt file is one.
+ */
+export async function* readCorpus(corpusPath: string): AsyncGenerator<CorpusDocument> {
+  const files = await corpusFiles(corpusPath);
+  const namedHeldout = files.some((f) => HELDOUT_NAME.test(path.basename(f)));
+  let index = 0;
+  for (const file of files) {
+    const fileHeldout = HELDOUT_NAME.test(path.basename(file));
+    const source = path.basename(file);
+    const classify = (explicit?: unknown): boolean => {
+      index += 1;
+      if (typeof explicit === "string") return /^(heldout|held-out|validation|valid|val|test)$/i.test(explicit);
+      return namedHeldout ? fileHeldout : index % HELDOUT_EVERY === 0;
+    };
+    if (/\.txt(\.gz)?$/i.test(file)) {
+      const text = await readWhole(file);
+      if (text.trim()) yield { text, heldout: classify(), source };
+      continue;
+    }
+    let lineNumber = 0;
+    for await (const line of lines(file)) {
+      lineNumber += 1;
+      if (!line.trim()) continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        throw new CorpusError("CORPUS_MALFORMED", `${file}:${lineNumber}: not a JSON line`);
+      }
+      const text = typeof parsed === "string" ? parsed : (parsed as { text?: unknown })?.text;
+      if (typeof text !== "string") {
+        throw new CorpusError("CORPUS_MALFORMED", `${file}:${lineNumber}: expected a JSON string or an object with a "text" string`);
+      }
+      const split = typeof parsed === "object" && parsed !== null ? (parsed as { split?: unknown }).split : undefined;
+      if (text.trim()) yield { text, heldout: classify(split), source };
+    }
+  }
+}
+
+/** Contexts packed into one flat token array; context c is tokens[offsets[c] .. offsets[c+1]). */
+export interface PackedContexts {
+  contextSize: number;
+  count: number;
+  tokens: Int32Array;
+  offsets: Int32Array;
+  /** Total tokens, BOS included. */
+  totalTokens: number;
+  /** Tokens that count in statistics (BOS positions excluded). */
+  countedTokens: number;
+}
+
+export function contextTokens(packed: PackedContexts, index: number): Int32Array {
+  return packed.tokens.subarray(packed.offsets[index], packed.offsets[index + 1]);
+}
+
+class ContextPacker {
+  private readonly tokens: number[] = [];
+  private readonly offsets: number[] = [0];
+  private current: number[] = [];
+
+  constructor(private readonly contextSize: number, private readonly budget: number, private readonly bosId: number) {}
+
+  get full(): boolean {
+    return this.tokens.length >= this.budget;
+  }
+
+  push(ids: number[], separator: number): void {
+    for (const id of [...ids, separator]) {
+      if (this.full) return;
+      if (this.current.length === 0) this.current.push(this.bosId);
+      this.current.push(id);
+      if (this.current.length === this.contextSize) this.flush();
+    }
+  }
+
+  private flush(): void {
+    if (this.current.length === 0) return;
+    const take = Math.min(this.current.length, this.budget - this.tokens.length);
+    this.tokens.push(...this.current.slice(0, take));
+    this.offsets.push(this.tokens.length);
+    this.current = [];
+  }
+
+  finish(): PackedContexts {
+    // a trailing partial context is kept when it holds at least one token after BOS
+    if (this.current.length >= 2) this.flush();
+    const tokens = Int32Array.from(this.tokens);
+    let counted = 0;
+    for (const id of tokens) if (id !== this.bosId) counted += 1;
+    return {
+      contextSize: this.contextSize, count: this.offsets.length - 1, tokens, offsets: Int32Array.from(this.offsets),
+      totalTokens: tokens.length, countedTokens: counted,
+    };
+  }
+}
+
+export interface CorpusTokenizer {
+  encode(text: string, options?: { prependBos?: boolean }): number[];
+}
+
+export interface BuildContextsOptions {
+  corpusPath: string;
+  /** Dashboard budget in tokens (BOS included). */
+  tokens: number;
+  /** Held-out budget for the quality metrics. */
+  heldoutTokens: number;
+  contextSize: number;
+  bosTokenId: number;
+  eosTokenId: number;
+  /** Called now and then with the tokens packed so far. */
+  onProgress?: (packedTokens: number) => void;
+}
+
+export interface BuiltContexts {
+  dashboard: PackedContexts;
+  heldout: PackedContexts;
+  /** sha256 of every context token: a resumed run checks it saw the same corpus. */
+  hash: string;
+}
+
+/** Reads, tokenizes and packs until both budgets are met (or the corpus ends). */
+export async function buildContexts(tokenizer: CorpusTokenizer, options: BuildContextsOptions): Promise<BuiltContexts> {
+  if (options.contextSize < 2) throw new CorpusError("CORPUS_MALFORMED", `context size must be at least 2, got ${options.contextSize}`);
+  const dashboard = new ContextPacker(options.contextSize, options.tokens, options.bosTokenId);
+  const heldout = new ContextPacker(options.contextSize, options.heldoutTokens, options.bosTokenId);
+  let documents = 0;
+  for await (const doc of readCorpus(options.corpusPath)) {
+    const packer = doc.heldout ? heldout : dashboard;
+    if (packer.full) {
+      if (dashboard.full && heldout.full) break;
+      continue;
+    }
+    packer.push(tokenizer.encode(doc.text, { prependBos: false }), options.eosTokenId);
+    documents += 1;
+    if (documents % 200 === 0) options.onProgress?.(documents);
+  }
+  const built = { dashboard: dashboard.finish(), heldout: heldout.finish() };
+  if (built.dashboard.count === 0) {
+    throw new CorpusError("CORPUS_EMPTY", `${options.corpusPath}: no dashboard text (every document was empty or held out)`);
+  }
+  const hash = createHash("sha256");
+  for (const packed of [built.dashboard, built.heldout]) {
+    hash.update(new Uint8Array(packed.offsets.buffer, packed.offsets.byteOffset, packed.offsets.byteLength));
+    hash.update(new Uint8Array(packed.tokens.buffer, packed.tokens.byteOffset, packed.tokens.byteLength));
+  }
+  return { ...built, hash: hash.digest("hex") };
+}
+
+/** A seeded permutation of 0..n-1 (Fisher–Yates with mulberry32): the processing order. */
+export function seededOrder(n: number, seed: number): Int32Array {
+  let state = seed >>> 0;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const tmp = order[i];
+    order[i] = order[j];
+    order[j] = tmp;
+  }
+  return order;
+}
