@@ -184,7 +184,7 @@ if __name__ == '__main__':
     args = ap.parse_args()
     sd, cfg, st = load_ckpt(args.ckpt)
     training = {'corpus': 'demo/corpus (see MANIFEST.json), train split', 'steps': st.get('step'),
-                'tokensSeen': (st.get('step') or 0) * 32 * 127, 'recipe': 'scripts/recipe/train_model.py'}
+                'tokensSeen': (st.get('step') or 0) * 16 * 127, 'recipe': 'scripts/recipe/train_model.py'}
     if args.training_json:
         training.update(json.load(open(args.training_json)))
     m = export_package(sd, cfg, os.path.join(ROOT, '.cache', 'recipe', 'tokenizer'), args.out, 'fs-demo-2l', training)
