@@ -9,18 +9,16 @@ import { BpeTokenizer } from "./tokenizer/bpe";
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const referenceDir = path.join(root, "demo/reference");
 const modelDir = path.join(root, "demo/model");
-// The recipe writes demo/reference/README.md with the finished reference; a folder without it is a
-// recipe run still in progress (on a clean checkout the folder is committed whole, README included).
-const hasReference = existsSync(path.join(referenceDir, "README.md"));
+const parityFile = path.join(referenceDir, "tokenizer_parity.jsonl.gz");
+const hasTokenizerReference = existsSync(parityFile);
+// The recipe writes demo/reference/README.md with the finished model/SAE reference outputs.
+const hasModelReference = existsSync(path.join(referenceDir, "README.md"));
 
-if (!hasReference) {
-  console.warn("parity tests skipped: demo/reference (with its README.md) is absent — scripts/recipe writes it");
-}
+if (!hasTokenizerReference) console.warn("tokenizer parity skipped: demo/reference/tokenizer_parity.jsonl.gz is absent (scripts/recipe writes it)");
+if (!hasModelReference) console.warn("model/SAE parity skipped: demo/reference/README.md is absent (scripts/recipe writes the reference outputs)");
 
-describe.skipIf(!hasReference)("parity with the recipe (demo/reference)", () => {
+describe.skipIf(!hasTokenizerReference)("tokenizer parity with the recipe", () => {
   it("tokenizes ≥ 10,000 held-out strings exactly like the recipe", async () => {
-    const parityFile = path.join(referenceDir, "tokenizer_parity.jsonl.gz");
-    expect(existsSync(parityFile), "demo/reference/tokenizer_parity.jsonl.gz is missing").toBe(true);
     const tokenizerDir = path.join(modelDir, "tokenizer");
     expect(existsSync(tokenizerDir), "demo/model/tokenizer is missing: the reference needs the package's tokenizer").toBe(true);
     const tokenizer = await BpeTokenizer.load(tokenizerDir);
@@ -38,5 +36,29 @@ describe.skipIf(!hasReference)("parity with the recipe (demo/reference)", () => 
     }
     expect(mismatches.slice(0, 10)).toEqual([]);
     expect(categories.size).toBeGreaterThan(3);
+  }, 60_000);
+});
+
+describe.skipIf(!existsSync(path.join(modelDir, "manifest.json")))("the demo model package in the runtime", () => {
+  it("loads, and KV-cached generation reproduces a full forward pass", async () => {
+    const { loadModelPackage } = await import("./model");
+    const model = await loadModelPackage(modelDir, { executionProviders: ["cpu"] });
+    try {
+      const prompt = model.encode("def hello(name):\n    return");
+      const steps: Float32Array[] = [];
+      const [generated] = await model.generate([prompt], {
+        maxNewTokens: 5, temperature: 0, stopAtEos: false, onStep: ({ logits }) => void steps.push(logits.slice()),
+      });
+      const full = await model.forward([[...prompt, ...generated.tokens]]);
+      const V = model.manifest.dVocab;
+      steps.forEach((logits, step) => {
+        const row = full.logits!.subarray((prompt.length - 1 + step) * V, (prompt.length + step) * V);
+        let max = 0;
+        for (let i = 0; i < V; i++) max = Math.max(max, Math.abs(row[i] - logits[i]));
+        expect(max).toBeLessThan(1e-4);
+      });
+    } finally {
+      await model.dispose();
+    }
   }, 60_000);
 });
