@@ -8,7 +8,7 @@ import postgres from "postgres";
 import { currentDatabaseUrl, parseDatabaseUrl } from "./connection";
 
 type Sql = postgres.Sql;
-type TransactionSql = postgres.TransactionSql;
+export type TransactionSql = postgres.TransactionSql;
 
 let shared: { url: string; sql: Sql } | undefined;
 
@@ -324,12 +324,16 @@ export async function releaseRun(runId: number, owner: string): Promise<void> {
     WHERE "id" = ${runId} AND "leaseOwner" = ${owner} AND "status" = 'running'`;
 }
 
-/** Runs that should be running but whose worker is gone (lease expired) or that were never started. */
-export async function orphanedRuns(): Promise<Array<{ id: number; kind: RunKind }>> {
+/**
+ * Runs that should be running but whose worker is gone (lease expired), and queued runs untouched
+ * for `queuedForSeconds` (their job may have been lost with a killed worker).
+ */
+export async function orphanedRuns(queuedForSeconds = 30): Promise<Array<{ id: number; kind: RunKind }>> {
   const rows = await rawSql()`
     SELECT "id", "kind" FROM "DashboardRun"
     WHERE ("status" = 'running' AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < now()))
-       OR ("status" = 'queued' AND "updatedAt" < now() - interval '30 seconds')`;
+       OR ("status" = 'queued' AND "updatedAt" <= now() - ${queuedForSeconds} * interval '1 second')
+    ORDER BY "id"`;
   return rows.map((r) => ({ id: r.id as number, kind: r.kind as RunKind }));
 }
 
@@ -369,6 +373,53 @@ function* featureLines(features: Iterable<FeatureRowValues>): Generator<string> 
   for (const f of features) yield copyLine(FEATURE_COLUMNS.map((c) => f[c]));
 }
 
+/**
+ * COPYs feature rows into a temporary table and upserts them by (saeId, index), inside the caller's
+ * transaction. Existing rows keep their id (labels, comments and lists that point at them survive).
+ */
+export async function upsertFeatureRows(tx: TransactionSql, saeId: number, features: Iterable<FeatureRowValues>): Promise<number> {
+  const columns = FEATURE_COLUMNS.map((c) => `"${c}"`).join(", ");
+  await tx.unsafe(`DROP TABLE IF EXISTS "FeatureLoad"`);
+  await tx.unsafe(`CREATE TEMP TABLE "FeatureLoad" ON COMMIT DROP AS SELECT ${columns} FROM "Feature" WITH NO DATA`);
+  const count = await copyInto(tx, `"FeatureLoad"`, [...FEATURE_COLUMNS], featureLines(features));
+  const set = FEATURE_COLUMNS.filter((c) => c !== "index").map((c) => `"${c}" = EXCLUDED."${c}"`).join(", ");
+  await tx.unsafe(
+    `INSERT INTO "Feature" ("saeId", ${columns}) SELECT $1, ${columns} FROM "FeatureLoad" ORDER BY "index"
+     ON CONFLICT ("saeId", "index") DO UPDATE SET ${set}`,
+    [saeId],
+  );
+  return count;
+}
+
+/**
+ * Runs `fn` and then stores the run's progress and checkpoint, in ONE transaction (the unit of
+ * resumption for imports that write final rows as they go).
+ */
+export async function withCheckpoint<T>(
+  runId: number,
+  owner: string,
+  leaseMs: number,
+  update: ProgressUpdate,
+  checkpoint: Uint8Array,
+  fn: (tx: TransactionSql) => Promise<T>,
+): Promise<T> {
+  return rawSql().begin(async (tx) => {
+    const result = await fn(tx);
+    await updateRun(tx, runId, owner, leaseMs, update, checkpoint);
+    return result;
+  }) as Promise<T>;
+}
+
+/** Marks a run finished (for runs that wrote their rows as they went). */
+export async function finishRun(runId: number, saeId: number): Promise<void> {
+  const sql = rawSql();
+  await sql`UPDATE "Sae" SET "status" = 'ready', "updatedAt" = now() WHERE "id" = ${saeId}`;
+  await sql`
+    UPDATE "DashboardRun" SET "status" = 'done', "phase" = 'done', "progress" = 1, "checkpoint" = NULL,
+      "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "finishedAt" = now(), "updatedAt" = now()
+    WHERE "id" = ${runId}`;
+}
+
 export interface SaeDashboardSummary {
   l0?: number | null;
   explainedVariance?: number | null;
@@ -393,15 +444,7 @@ export async function publishRun(
   summary: SaeDashboardSummary,
 ): Promise<{ features: number; examples: number }> {
   return rawSql().begin(async (tx) => {
-    const columns = FEATURE_COLUMNS.map((c) => `"${c}"`).join(", ");
-    await tx.unsafe(`CREATE TEMP TABLE "FeatureLoad" ON COMMIT DROP AS SELECT ${columns} FROM "Feature" WITH NO DATA`);
-    const featureCount = await copyInto(tx, `"FeatureLoad"`, [...FEATURE_COLUMNS], featureLines(features));
-    const set = FEATURE_COLUMNS.filter((c) => c !== "index").map((c) => `"${c}" = EXCLUDED."${c}"`).join(", ");
-    await tx.unsafe(
-      `INSERT INTO "Feature" ("saeId", ${columns}) SELECT $1, ${columns} FROM "FeatureLoad" ORDER BY "index"
-       ON CONFLICT ("saeId", "index") DO UPDATE SET ${set}`,
-      [saeId],
-    );
+    const featureCount = await upsertFeatureRows(tx, saeId, features);
     await tx`DELETE FROM "ActivationExample" WHERE "featureId" IN (SELECT "id" FROM "Feature" WHERE "saeId" = ${saeId})`;
     const inserted = await tx`
       INSERT INTO "ActivationExample" ("featureId", "kind", "rank", "intervalIndex", "intervalMin", "intervalMax",

@@ -8,6 +8,16 @@ export const QUEUES = {
     payload: z.object({}).strict(),
     options: { retryLimit: 1, expireInSeconds: 300 },
   },
+  /**
+   * One dashboard run (DashboardRun row: compute from a corpus, or a Neuronpedia import). Runs are
+   * resumable and leased, so a retried or duplicated job continues or exits; the long expiry only
+   * bounds a job pg-boss thinks is active (a killed worker's run is re-enqueued at worker start).
+   */
+  dashboards: {
+    name: "dashboards.run",
+    payload: z.object({ runId: z.number().int().positive() }).strict(),
+    options: { retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 6 * 60 * 60 },
+  },
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]["name"];

@@ -6,7 +6,9 @@ import { createBoss, ensureQueues } from "@/lib/jobs/boss";
 import { QUEUES } from "@/lib/jobs/queues";
 import { HEARTBEAT_INTERVAL_MS, recordHeartbeat, removeHeartbeat } from "@/lib/db/workers";
 import { disconnectDb } from "@/lib/db/client";
+import { closeRawSql } from "@/lib/db/dashboards";
 import { runMaintenance } from "./handlers/maintenance";
+import { registerDashboardHandlers } from "./handlers/dashboards";
 
 const KIND = "jobs";
 const startedAt = new Date();
@@ -26,6 +28,7 @@ async function main() {
     }
   });
   await boss.schedule(QUEUES.maintenance.name, "17 * * * *", {});
+  await registerDashboardHandlers(boss, log);
 
   const handled = Object.values(QUEUES).map((q) => q.name);
   const beat = () =>
@@ -44,6 +47,7 @@ async function main() {
     clearInterval(timer);
     await boss.stop({ graceful: true, wait: true, timeout: 20_000 }).catch(() => undefined);
     await removeHeartbeat(KIND).catch(() => undefined);
+    await closeRawSql().catch(() => undefined);
     await disconnectDb();
     process.exit(0);
   };
