@@ -112,7 +112,7 @@ def _export(mod, args, names_in, names_out, dyn, path):
     onnx.checker.check_model(m)
 
 
-def export_package(sd, cfg, tokenizer_dir, out, name, training=None, readout=True):
+def export_package(sd, cfg, tokenizer_dir, out, name, training=None, readout=True, tokenizer_config=None):
     """sd: name -> float32 tensor (HF GPT-2 names without prefix). cfg: n_layers, n_heads, d, d_mlp, n_ctx, vocab, eps."""
     sd = {k: v.detach().float().contiguous().clone() for k, v in sd.items()}
     nL, H, D, M, V = cfg['n_layers'], cfg['n_heads'], cfg['d'], cfg['d_mlp'], cfg['vocab']
@@ -147,8 +147,10 @@ def export_package(sd, cfg, tokenizer_dir, out, name, training=None, readout=Tru
         save_safetensors(os.path.join(out, 'readout.safetensors'), ro)
     tdir = os.path.join(out, 'tokenizer')
     os.makedirs(tdir, exist_ok=True)
-    for f in ['vocab.json', 'merges.txt', 'tokenizer_config.json']:
+    for f in ['vocab.json', 'merges.txt'] + ([] if tokenizer_config else ['tokenizer_config.json']):
         shutil.copy(os.path.join(tokenizer_dir, f), os.path.join(tdir, f))
+    if tokenizer_config:
+        json.dump(tokenizer_config, open(os.path.join(tdir, 'tokenizer_config.json'), 'w'), indent=2)
     hooks = {}
     for L in range(nL):
         hooks[f'blocks.{L}.hook_resid_pre'] = D

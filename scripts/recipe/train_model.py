@@ -30,6 +30,8 @@ ap.add_argument('--heads', type=int, default=4)
 ap.add_argument('--batch', type=int, default=16)
 ap.add_argument('--lr', type=float, default=2e-3)
 ap.add_argument('--bench', action='store_true')
+ap.add_argument('--extend-minutes', type=float, default=0,
+                help='resume a finished run for this many more minutes (warm restart: peak lr x0.3, cosine to 5%%)')
 args = ap.parse_args()
 
 N_CTX = 128
@@ -72,6 +74,10 @@ if os.path.exists(os.path.join(CK, 'latest.pt')) and not args.bench:
     opt.load_state_dict(ck['opt'])
     state = ck['state']
     print('resumed at step', state['step'], flush=True)
+    if args.extend_minutes > 0:
+        state['phase'] = {'start_s': state['elapsed'], 'budget_s': args.extend_minutes * 60, 'peak': args.lr * 0.3}
+        state['budget_s'] = state['elapsed'] + args.extend_minutes * 60
+        print('extending by', args.extend_minutes, 'minutes', flush=True)
 rng = np.random.default_rng(1000 + state['step'])
 curve_path = os.path.join(CACHE, 'train_curve.csv')
 if state['step'] == 0 and not args.bench:
@@ -84,6 +90,10 @@ tok_per_step = args.batch * (N_CTX - 1)
 
 
 def lr_at(step):
+    ph = state.get('phase')
+    if ph:
+        p = min(1.0, (state['elapsed'] - ph['start_s']) / ph['budget_s'])
+        return ph['peak'] * (0.05 / 0.3 + (1 - 0.05 / 0.3) * 0.5 * (1 + math.cos(math.pi * p)))
     if step < WARM:
         return args.lr * (step + 1) / WARM
     p = min(1.0, state['elapsed'] / state['budget_s'])
@@ -98,6 +108,7 @@ def save():
 
 t_start = time.time() - state['elapsed']
 t_bench = None
+last_save = time.time()
 run_loss = None
 while True:
     step = state['step']
@@ -128,8 +139,9 @@ while True:
         with open(curve_path, 'a') as f:
             f.write(f"{state['step']},{state['step'] * tok_per_step},{run_loss:.4f},{ev if ev == '' else round(ev, 4)},{lr_at(step):.6f},{state['elapsed']:.0f}\n")
         print(f"step {state['step']} loss {run_loss:.4f} held {ev} {state['elapsed']:.0f}s", flush=True)
-    if state['step'] % 200 == 0:
+    if state['step'] % 200 == 0 or time.time() - last_save > 300:
         save()
+        last_save = time.time()
         if state['step'] == 400:
             torch.save({'model': model.state_dict(), 'cfg': model.cfg, 'state': dict(state)}, os.path.join(CK, 'first.pt'))
 save()

@@ -28,10 +28,10 @@ torch.set_num_threads(2)
 torch.set_flush_denormal(True)
 
 SAES = {
-    'mlp0-topk': dict(hook='blocks.0.mlp.hook_post', layer=0, arch='topk', mult=8, k=32, tokens=400_000),
-    'resid0-topk': dict(hook='blocks.0.hook_resid_post', layer=0, arch='topk', mult=16, k=16, tokens=800_000),
-    'resid1-topk': dict(hook='blocks.1.hook_resid_post', layer=1, arch='topk', mult=16, k=16, tokens=800_000),
-    'resid0-relu': dict(hook='blocks.0.hook_resid_post', layer=0, arch='standard', mult=8, l1=4.0, tokens=800_000),
+    'mlp0-topk': dict(hook='blocks.0.mlp.hook_post', layer=0, arch='topk', mult=8, k=32, tokens=1_000_000, minutes=9),
+    'resid0-topk': dict(hook='blocks.0.hook_resid_post', layer=0, arch='topk', mult=16, k=16, tokens=1_500_000, minutes=4),
+    'resid1-topk': dict(hook='blocks.1.hook_resid_post', layer=1, arch='topk', mult=16, k=16, tokens=1_500_000, minutes=4),
+    'resid0-relu': dict(hook='blocks.0.hook_resid_post', layer=0, arch='standard', mult=8, l1=4.0, tokens=1_500_000, minutes=3),
 }
 
 
@@ -90,13 +90,17 @@ def train_one(sid, spec, acts_tr, log):
     last_fired = torch.zeros(d_sae, dtype=torch.long)
     t0 = time.time()
     perm = torch.randperm(len(x_all))
-    for step in range(steps):
+    budget = spec.get('minutes', 1e9) * 60
+    step = 0
+    while step < steps:
+        frac = max(step / steps, (time.time() - t0) / budget)
+        if frac >= 1:
+            break
         idx = perm[(step * B) % len(x_all):(step * B) % len(x_all) + B]
         if len(idx) < B:
             perm = torch.randperm(len(x_all))
             idx = perm[:B]
         x = x_all[idx] / s
-        frac = step / steps
         lr_scale = min(1.0, (step + 1) / 50) * (1.0 if frac < 0.8 else (1 - frac) / 0.2 + 0.01)
         for g in opt.param_groups:
             g['lr'] = (1e-3 if spec['arch'] == 'topk' else 5e-4) * lr_scale
@@ -144,6 +148,8 @@ def train_one(sid, spec, acts_tr, log):
         if step % 100 == 0 or step == steps - 1:
             fvu = ((x - xh).pow(2).sum() / (x - x.mean(0)).pow(2).sum()).item()
             log(f'{sid} step {step}/{steps} mse {mse.item():.4f} fvu {fvu:.4f} aux {float(aux):.4f} dead(200) {int(dead.sum())} {time.time() - t0:.0f}s')
+        step += 1
+    spec['tokens_used'] = step * B
     # fold the scale s into the weights
     with torch.no_grad():
         W_enc = (sae.W_enc / s).clone()
@@ -239,7 +245,8 @@ if __name__ == '__main__':
     ap.add_argument('--only', nargs='*', default=None)
     ap.add_argument('--ckpt', default=None)
     ap.add_argument('--scale-tokens', type=float, default=1.0)
-    ap.add_argument('--contexts', type=int, default=6400)
+    ap.add_argument('--scale-minutes', type=float, default=1.0)
+    ap.add_argument('--contexts', type=int, default=4000)
     ap.add_argument('--out', default=os.path.join(ROOT, 'demo', 'saes'))
     args = ap.parse_args()
     logf = open(os.path.join(CACHE, 'train_saes.log'), 'a')
@@ -251,18 +258,18 @@ if __name__ == '__main__':
     ids = args.only or list(SAES)
     hooks = sorted(set(SAES[i]['hook'] for i in ids))
     t0 = time.time()
-    X_tr = contexts('train', args.contexts, seed=99)           # 812,800 non-BOS tokens
+    X_tr = contexts('train', args.contexts, seed=99)           # contexts x 127 non-BOS tokens
     acts = collect(model, X_tr, hooks)
-    X_ev = heldout_eval_contexts(max(400, args.contexts // 4))         # 203,200 non-BOS held-out tokens for L0/EV/dead
+    X_ev = heldout_eval_contexts(1000)       # 127,000 non-BOS held-out tokens for L0/EV/dead
     acts_ev = collect(model, X_ev, hooks)
-    X_ce = heldout_eval_contexts(min(400, args.contexts // 4))                 # 50,800 predictions for CE
+    X_ce = heldout_eval_contexts(min(250, args.contexts // 4))  # 31,750 predictions for CE
     log(f'collected activations {[(h, tuple(a.shape)) for h, a in acts.items()]} in {time.time() - t0:.0f}s')
     for sid in ids:
         spec = SAES[sid]
-        sp = dict(spec, tokens=int(spec['tokens'] * args.scale_tokens))
+        sp = dict(spec, tokens=int(spec['tokens'] * args.scale_tokens), minutes=spec['minutes'] * args.scale_minutes)
         sae, s = train_one(sid, sp, acts[spec['hook']], log)
         met, freq = metrics(sid, spec, sae, model, acts_ev[spec['hook']], X_ce)
-        met['train_tokens'] = sp['tokens']
-        save_sae(args.out, sid, spec, sae, s, met, freq, sp['tokens'])
+        met['train_tokens'] = sp['tokens_used']
+        save_sae(args.out, sid, spec, sae, s, met, freq, sp['tokens_used'])
         log(f'{sid} metrics ' + json.dumps({k: v for k, v in met.items() if k != "definitions"}))
     log('done')
