@@ -5,7 +5,8 @@
 import { loadModelPackage, tokenRows, type ModelSession } from "../model";
 import { loadSae, type Sae } from "../sae";
 import type { ExecutionProviderName } from "../model/execution-provider";
-import { ActivationsRequestSchema, type ActivationsRequest, type ActivationsResponse } from "./protocol";
+import { ActivationsRequestSchema, type ActivationsRequest, type ActivationsResponse, type ServiceSteerRequest, type SteerDoneEvent, type SteerEvent } from "./protocol";
+import { runSteering } from "./steering";
 
 /** Where the engine finds model packages and SAE folders (the database, or a test's stand-in). */
 export interface InferenceCatalog {
@@ -155,6 +156,21 @@ export class InferenceEngine {
       saes: saeResults,
       timingsMs: { total: performance.now() - started, forward: forwardMs, encode: encodeMs },
     };
+  }
+
+  /** A steering run (lib/inference/steering.ts), emitting its events as they happen. */
+  async steer(request: ServiceSteerRequest, emit: (event: SteerEvent) => void | Promise<void>, signal?: AbortSignal): Promise<SteerDoneEvent> {
+    if (!request || typeof request.modelId !== "number" || !Array.isArray(request.features)) {
+      throw new InferenceError("validation_failed", "Invalid steering request: modelId and features are required.");
+    }
+    const model = await this.model(request.modelId);
+    const loaded = new Map<number, { sae: Sae; hookName: string }>();
+    for (const saeId of new Set(request.features.map((f) => f.saeId))) {
+      const entry = await this.sae(saeId);
+      if (entry.modelId !== request.modelId) throw new InferenceError("bad_request", `SAE ${saeId} belongs to model ${entry.modelId}, not ${request.modelId}.`);
+      loaded.set(saeId, entry);
+    }
+    return runSteering(model, loaded, request, emit, signal);
   }
 
   async dispose(): Promise<void> {

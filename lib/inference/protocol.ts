@@ -65,3 +65,71 @@ export type InferenceStatus = z.infer<typeof InferenceStatusSchema>;
 
 /** Errors use the API's one shape. */
 export const InferenceErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
+
+export const STEER_METHODS = ["add", "clamp", "ablate", "multiply"] as const;
+
+/** One feature to steer with. `value`'s unit depends on the method (see docs/STEERING.md). */
+export const SteerFeatureSchema = z.object({
+  saeId: z.number().int().positive(),
+  index: z.number().int().min(0),
+  method: z.enum(STEER_METHODS),
+  /** add: coefficient s in h + s·d_i; clamp: multiple of the feature's max activation; multiply: factor α; ablate: ignored. */
+  value: z.number().finite().min(-1000).max(1000).default(0),
+});
+
+export const STEER_LIMITS = { maxPromptChars: 2_000, maxTokens: 128, maxFeatures: 8 };
+
+export const SteerRequestSchema = z.object({
+  modelId: z.number().int().positive(),
+  prompt: z.string().min(1, "Write a prompt.").max(STEER_LIMITS.maxPromptChars, `Prompts are limited to ${STEER_LIMITS.maxPromptChars} characters.`),
+  features: z.array(SteerFeatureSchema).min(1, "Choose at least one feature to steer with.").max(STEER_LIMITS.maxFeatures),
+  temperature: z.number().min(0).max(2).default(0.7),
+  topP: z.number().gt(0).max(1).default(0.9),
+  maxTokens: z.number().int().min(1).max(STEER_LIMITS.maxTokens).default(40),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+});
+export type SteerRequest = z.input<typeof SteerRequestSchema>;
+
+/** What the service needs beyond the request: each steered feature's max activation (for clamp). */
+export const ServiceSteerRequestSchema = SteerRequestSchema.extend({
+  maxActivations: z.array(z.number()).describe("max activation of features[i] on the dashboard corpus"),
+});
+export type ServiceSteerRequest = z.input<typeof ServiceSteerRequestSchema>;
+
+const GeneratedTokenSchema = z.object({ id: z.number().int(), text: z.string(), logprob: z.number() });
+
+/** Server-sent events of a steering run, in order: start, token × n, done (or error). */
+export const SteerStartEventSchema = z.object({
+  promptTokens: z.array(z.object({ id: z.number().int(), text: z.string() })),
+  executionProvider: z.string(),
+  seed: z.number().int(),
+});
+export const SteerTokenEventSchema = z.object({
+  step: z.number().int(),
+  /** null once that completion has ended (EOS). */
+  default: GeneratedTokenSchema.nullable(),
+  steered: GeneratedTokenSchema.nullable(),
+  /** KL(p_default ‖ p_steered) of the two next-token distributions at this step (temperature 1). */
+  kl: z.number(),
+  /** Each steered feature's activation at the position that predicted this token, after steering. */
+  featureActs: z.object({ default: z.array(z.number()), steered: z.array(z.number()) }),
+});
+const CompletionSchema = z.object({
+  text: z.string(),
+  tokens: z.array(GeneratedTokenSchema),
+  finishReason: z.enum(["eos", "stop_token", "length", "context"]),
+});
+export const SteerDoneEventSchema = z.object({
+  default: CompletionSchema,
+  steered: CompletionSchema,
+  kl: z.array(z.number()),
+  featureActs: z.object({ default: z.array(z.array(z.number())), steered: z.array(z.array(z.number())) }),
+  timingsMs: z.object({ firstToken: z.number(), total: z.number() }),
+});
+export type SteerStartEvent = z.infer<typeof SteerStartEventSchema>;
+export type SteerTokenEvent = z.infer<typeof SteerTokenEventSchema>;
+export type SteerDoneEvent = z.infer<typeof SteerDoneEventSchema>;
+export type SteerEvent =
+  | { event: "start"; data: SteerStartEvent }
+  | { event: "token"; data: SteerTokenEvent }
+  | { event: "done"; data: SteerDoneEvent };

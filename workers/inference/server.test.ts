@@ -10,7 +10,8 @@ import { loadModelPackage, tokenRows } from "@/lib/model";
 import { loadSae } from "@/lib/sae";
 import { InferenceEngine, type InferenceCatalog } from "@/lib/inference/engine";
 import { ConcurrencyLimiter } from "@/lib/inference/limiter";
-import { inferenceActivations, inferenceStatus } from "@/lib/inference/client";
+import { inferenceActivations, inferenceStatus, inferenceSteer } from "@/lib/inference/client";
+import type { SteerEvent, ServiceSteerRequest } from "@/lib/inference/protocol";
 import { ApiError } from "@/lib/api/errors";
 import { createInferenceServer } from "./server";
 
@@ -108,4 +109,45 @@ describe("inference service", () => {
     await expect(inferenceActivations({ modelId: 1, text: "x", saes: [{ saeId: 7 }] }, { baseUrl: "http://127.0.0.1:9", secret: SECRET }))
       .rejects.toThrow(/is not reachable\. It is started by npm start/);
   });
+
+  async function collect(request: ServiceSteerRequest): Promise<SteerEvent[]> {
+    const events: SteerEvent[] = [];
+    for await (const event of inferenceSteer(request, { ...call, baseUrl })) events.push(event);
+    return events;
+  }
+
+  it("streams default and steered completions; the default equals plain seeded generation", async () => {
+    const request: ServiceSteerRequest = { modelId: 1, prompt: "the cat", features: [{ saeId: 7, index: 2, method: "add", value: 40 }], temperature: 1, topP: 1, maxTokens: 6, seed: 11, maxActivations: [1] };
+    const events = await collect(request);
+    expect(events[0].event).toBe("start");
+    expect(events.at(-1)!.event).toBe("done");
+    const tokens = events.filter((e) => e.event === "token");
+    expect(tokens.length).toBeGreaterThan(0);
+    const done = events.at(-1)!.data as Extract<SteerEvent, { event: "done" }>["data"];
+    const model = await loadModelPackage(path.join(dir, "model"));
+    const [plain] = await model.generate([model.encode("the cat")], { maxNewTokens: 6, seed: 11, temperature: 1, topP: 1 });
+    expect(done.default.tokens.map((t) => t.id)).toEqual(plain.tokens);
+    done.default.tokens.forEach((t, i) => expect(t.logprob).toBeCloseTo(plain.logprobs[i], 4));
+    // a strong addition changes the distribution
+    expect(Math.max(...done.kl)).toBeGreaterThan(1e-3);
+    expect(done.kl.length).toBe(tokens.length);
+    await model.dispose();
+  });
+
+  it("ablating a feature that never fires changes nothing (KL 0, same text)", async () => {
+    // find a feature inactive on this prompt: topk with k=4 of 32 leaves most at zero
+    const acts = await inferenceActivations({ modelId: 1, text: "the cat", saes: [{ saeId: 7, features: Array.from({ length: 32 }, (_, i) => i) }] }, { ...call, baseUrl });
+    const silent = acts.saes[0].features.find((f) => f.values.every((v) => v === 0))!;
+    const events = await collect({ modelId: 1, prompt: "the cat", features: [{ saeId: 7, index: silent.index, method: "ablate", value: 0 }], temperature: 0, maxTokens: 3, seed: 1, maxActivations: [1] });
+    const done = events.at(-1)!.data as Extract<SteerEvent, { event: "done" }>["data"];
+    // generated tokens may switch it on later, so compare the first step only
+    expect(done.kl[0]).toBeCloseTo(0, 6);
+    expect(done.steered.tokens[0].id).toBe(done.default.tokens[0].id);
+  });
+
+  it("refuses clamping a feature with no max activation, before streaming", async () => {
+    await expect(collect({ modelId: 1, prompt: "the cat", features: [{ saeId: 7, index: 1, method: "clamp", value: 5 }], maxTokens: 2, maxActivations: [0] }))
+      .rejects.toThrow(/never fired on the dashboard corpus/);
+  });
 });
+

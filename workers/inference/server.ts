@@ -46,6 +46,28 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   }
 }
 
+function errorBody(error: unknown) {
+  if (error instanceof InferenceError || error instanceof HttpError) return { error: { code: error.code, message: error.message, details: error.details } };
+  return { error: { code: "internal", message: `Inference failed: ${(error as Error).message ?? String(error)}` } };
+}
+
+function writeEvent(res: http.ServerResponse, event: string, data: unknown): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/** Runs a steering request, streaming its events as server-sent events. */
+async function streamSteering(engine: InferenceEngine, body: unknown, res: http.ServerResponse): Promise<void> {
+  const aborted = new AbortController();
+  res.on("close", () => { if (!res.writableFinished) aborted.abort(); });
+  await engine.steer(body as never, (event) => {
+    if (!res.headersSent) {
+      res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive", "X-Accel-Buffering": "no" });
+    }
+    writeEvent(res, event.event, event.data);
+  }, aborted.signal);
+  res.end();
+}
+
 export interface InferenceServerOptions {
   engine: InferenceEngine;
   limiter: ConcurrencyLimiter;
@@ -76,8 +98,17 @@ export function createInferenceServer({ engine, limiter, secret, startedAt = new
         const result = await limiter.run(() => engine.activations(body as never));
         return send(res, 200, result);
       }
+      if (req.method === "POST" && url.pathname === "/v1/steer") {
+        const body = await readJson(req);
+        return await limiter.run(() => streamSteering(engine, body, res));
+      }
       throw new HttpError("not_found", `No route ${req.method} ${url.pathname}.`);
     } catch (error) {
+      if (res.headersSent) {
+        // the event stream has begun: report the failure as its last event
+        writeEvent(res, "error", errorBody(error));
+        return res.end();
+      }
       if (error instanceof OverloadedError) {
         return send(res, 429, { error: { code: "rate_limited", message: error.message } }, { "Retry-After": String(error.retryAfterSeconds) });
       }
