@@ -1,0 +1,68 @@
+/**
+ * What a researcher typed, turned into search terms: the words of a label query, and the tsquery
+ * text PostgreSQL runs against the label index once each word has its lexeme and corrections.
+ */
+
+/** More words than this add nothing to label search but cost one more check per candidate. */
+export const MAX_QUERY_WORDS = 8;
+export const MAX_WORD_LENGTH = 48;
+
+/**
+ * The words of a query, lower-cased, in order, without repeats: runs of letters and digits. Anything
+ * else (punctuation, operators) only separates words; label search is not a query language.
+ */
+export function queryWords(query: string): string[] {
+  const words: string[] = [];
+  for (const match of query.normalize("NFKC").toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
+    const word = match[0].slice(0, MAX_WORD_LENGTH);
+    if (!words.includes(word)) words.push(word);
+    if (words.length === MAX_QUERY_WORDS) break;
+  }
+  return words;
+}
+
+/** One query word after PostgreSQL has looked at it. */
+export interface SearchTerm {
+  word: string;
+  /** to_tsvector('english', word)'s lexeme; null for stop words ("the", "of"), which are dropped. */
+  lexeme: string | null;
+  /** Lexemes of the label vocabulary that look like this one (typos), best first, with similarity. */
+  corrections: { lexeme: string; similarity: number }[];
+}
+
+/** Prefix matching (`bridg:*`) only for stems this long: `a:*` would match half the vocabulary. */
+export const MIN_PREFIX_LENGTH = 3;
+
+/** A lexeme as a tsquery operand: quoted, with quotes and backslashes escaped. */
+export function tsqueryLexeme(lexeme: string, prefix = false): string {
+  return `'${lexeme.replace(/\\/g, "\\\\").replace(/'/g, "''")}'${prefix ? ":*" : ""}`;
+}
+
+/** Every way a term may match: its lexeme, the lexeme as a prefix, and its corrections. */
+export function termVariants(term: SearchTerm): { tsquery: string; kind: "exact" | "prefix" | "correction"; similarity: number }[] {
+  if (term.lexeme === null) return [];
+  const variants: { tsquery: string; kind: "exact" | "prefix" | "correction"; similarity: number }[] = [
+    { tsquery: tsqueryLexeme(term.lexeme), kind: "exact", similarity: 1 },
+  ];
+  if (term.lexeme.length >= MIN_PREFIX_LENGTH) {
+    variants.push({ tsquery: tsqueryLexeme(term.lexeme, true), kind: "prefix", similarity: 1 });
+  }
+  for (const correction of term.corrections) {
+    if (correction.lexeme === term.lexeme) continue;
+    variants.push({ tsquery: tsqueryLexeme(correction.lexeme), kind: "correction", similarity: correction.similarity });
+  }
+  return variants;
+}
+
+/**
+ * The tsquery that selects candidate labels: every term (one of its variants) when `all`, any term
+ * otherwise. Null when no term has a lexeme (only stop words were typed).
+ */
+export function candidateTsquery(terms: SearchTerm[], all: boolean): string | null {
+  const groups = terms
+    .map(termVariants)
+    .filter((variants) => variants.length > 0)
+    .map((variants) => `(${variants.map((v) => v.tsquery).join(" | ")})`);
+  if (groups.length === 0) return null;
+  return groups.join(all ? " & " : " | ");
+}
