@@ -15,5 +15,7 @@ import "./saes/[saeId]/features/[index]/route";
 import "./saes/[saeId]/features/[index]/examples/route";
 import "./saes/[saeId]/random/route";
 import "./activations/route";
+import "./search/labels/route";
+import "./search/activations/route";
 
 export { generateOpenApiDocument } from "@/lib/api/openapi";
