@@ -154,8 +154,20 @@ function AccessNote({ operation }: { operation: Operation }) {
   );
 }
 
-function OperationView({ method, path, operation }: { method: string; path: string; operation: Operation }) {
+function BodySchema({ schema, schemas }: { schema: Schema; schemas: Record<string, Schema> }) {
+  const resolved = schema.$ref ? schemas[refName(schema.$ref)] : schema;
+  return (
+    <>
+      {schema.$ref && <p className="small muted">Schema <TypeLabel schema={schema} /></p>}
+      <SchemaView schema={resolved ?? schema} />
+    </>
+  );
+}
+
+function OperationView({ method, path, operation, schemas }: { method: string; path: string; operation: Operation; schemas: Record<string, Schema> }) {
   const body = operation.requestBody?.content?.["application/json"]?.schema;
+  const [successStatus, success] = Object.entries(operation.responses).find(([status]) => status.startsWith("2")) ?? [];
+  const successSchema = success?.content?.["application/json"]?.schema;
   return (
     <article className="operation panel" id={anchor(method, path)} aria-labelledby={`${anchor(method, path)}-title`}>
       <h3 id={`${anchor(method, path)}-title`}>
@@ -185,7 +197,13 @@ function OperationView({ method, path, operation }: { method: string; path: stri
       {body && (
         <>
           <h4>Request body <span className="muted">(application/json)</span></h4>
-          {body.$ref ? <p><TypeLabel schema={body} /></p> : <SchemaView schema={body} />}
+          <BodySchema schema={body} schemas={schemas} />
+        </>
+      )}
+      {successSchema && (
+        <>
+          <h4>Response body <span className="muted">({successStatus}, application/json)</span></h4>
+          <BodySchema schema={successSchema} schemas={schemas} />
         </>
       )}
       <h4>Responses</h4>
@@ -245,7 +263,7 @@ export default function ApiDocsPage() {
         <section key={tag} aria-labelledby={`tag-${tag}`}>
           <h2 id={`tag-${tag}`}>{tag}</h2>
           {operations.filter((o) => (o.operation.tags?.[0] ?? "Other") === tag).map(({ path, method, operation }) => (
-            <OperationView key={`${method} ${path}`} method={method} path={path} operation={operation} />
+            <OperationView key={`${method} ${path}`} method={method} path={path} operation={operation} schemas={document.components?.schemas ?? {}} />
           ))}
         </section>
       ))}
