@@ -74,7 +74,17 @@ async function main() {
 
   const demoManifest = path.resolve("demo/model/manifest.json");
   if (fs.existsSync(demoManifest)) {
-    log("demo model package found in demo/ (its import and dashboards run in the job worker once the import pipeline lands)");
+    log("demo model package found in demo/");
+    try {
+      // first start: validate + register the demo model and SAEs and enqueue their dashboards (the
+      // job worker computes them; progress is logged here); later starts find them ready at once
+      const { ensureDemoImported, watchRuns } = await import("../lib/dashboards/demo");
+      const demo = await ensureDemoImported({ log });
+      log(demo.message);
+      if (demo.runIds.length > 0) watchRuns(demo.runIds, log);
+    } catch (error) {
+      log(`the demo import failed: ${(error as Error).message} (the app still starts; see docs/IMPORT.md)`);
+    }
   } else {
     log("no demo model package yet: the home page explains how to import a model and SAE");
   }
