@@ -1,61 +1,28 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import type http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call } from "./api-support";
+import { startInferenceFixture, type InferenceFixture } from "./inference-support";
 import { POST } from "@/app/api/v1/activations/route";
 import { db, disconnectDb } from "@/lib/db/client";
-import { modelForInference, saeForInference } from "@/lib/db/inference";
-import { InferenceEngine } from "@/lib/inference/engine";
-import { ConcurrencyLimiter } from "@/lib/inference/limiter";
-import { writeFixtureModelPackage, FIXTURE_MODEL } from "@/lib/model/fixtures";
-import { fixtureSae } from "@/lib/sae/fixtures";
-import { createInferenceServer } from "@/workers/inference/server";
 
-let dir: string;
-let server: http.Server;
-let engine: InferenceEngine;
+let fixture: InferenceFixture;
 let modelId: number;
 let saeId: number;
 let otherSaeId: number;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "fs-activations-"));
-  const modelDir = path.join(dir, "model");
-  await writeFixtureModelPackage(modelDir, FIXTURE_MODEL);
-  const saeDir = path.join(dir, "sae");
-  fs.mkdirSync(saeDir);
-  const sae = fixtureSae({ architecture: "topk", dIn: FIXTURE_MODEL.dModel, dSae: 32, k: 4, hookName: "blocks.0.hook_resid_post" });
-  fs.writeFileSync(path.join(saeDir, "cfg.json"), JSON.stringify(sae.config));
-  fs.writeFileSync(path.join(saeDir, "sae_weights.safetensors"), sae.weightsBytes);
-
-  const model = await db().model.create({ data: { name: `act-model-${Date.now()}`, architecture: "gpt2", dModel: 8, nLayers: 2, nCtx: 16, dVocab: 337, tokenizer: "byte-bpe", packagePath: modelDir, manifest: {} } });
-  const other = await db().model.create({ data: { name: `act-other-${Date.now()}`, architecture: "gpt2", dModel: 8, nLayers: 2, nCtx: 16, dVocab: 337, tokenizer: "byte-bpe", packagePath: modelDir, manifest: {} } });
-  modelId = model.id;
-  const saeRow = await db().sae.create({ data: { modelId, name: "fixture-topk", hookName: "blocks.0.hook_resid_post", layer: 0, architecture: "topk", dIn: 8, dSae: 32, k: 4, path: saeDir, contentHash: "a", cfg: {} } });
-  saeId = saeRow.id;
-  otherSaeId = (await db().sae.create({ data: { modelId: other.id, name: "other", hookName: "blocks.0.hook_resid_post", layer: 0, architecture: "topk", dIn: 8, dSae: 32, k: 4, path: saeDir, contentHash: "b", cfg: {} } })).id;
+  fixture = await startInferenceFixture("activations");
+  ({ modelId, saeId, otherSaeId } = fixture);
   // label every feature so whichever tops the list carries its label
   for (let index = 0; index < 32; index++) {
     const feature = await db().feature.create({ data: { saeId, index, maxActivation: 1 } });
     const label = await db().label.create({ data: { featureId: feature.id, text: `feature ${index} meaning`, source: "human" } });
     await db().feature.update({ where: { id: feature.id }, data: { currentLabelId: label.id } });
   }
-
-  engine = new InferenceEngine({ model: modelForInference, sae: saeForInference });
-  process.env.INFERENCE_SECRET = "t".repeat(40);
-  server = createInferenceServer({ engine, limiter: new ConcurrencyLimiter({ maxConcurrent: 1, maxQueued: 4, maxWaitMs: 10_000 }), secret: process.env.INFERENCE_SECRET });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  process.env.INFERENCE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
-  server?.close();
-  await engine?.dispose();
+  await fixture?.stop();
   await disconnectDb();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe("POST /api/v1/activations", () => {

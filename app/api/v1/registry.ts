@@ -15,6 +15,9 @@ import "./saes/[saeId]/features/[index]/route";
 import "./saes/[saeId]/features/[index]/examples/route";
 import "./saes/[saeId]/random/route";
 import "./activations/route";
+import "./steer/route";
+import "./steer/runs/route";
+import "./steer/runs/[id]/route";
 import "./search/labels/route";
 import "./search/activations/route";
 

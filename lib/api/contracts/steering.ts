@@ -1,0 +1,36 @@
+/** Schemas of the steering API: the request (shared with the form) and saved runs. */
+import { z } from "zod";
+import { SteerRequestSchema, SteerDoneEventSchema } from "@/lib/inference/protocol";
+
+export const SteerBodySchema = SteerRequestSchema.meta({ id: "SteerRequest" });
+
+export const SteeringRunSchema = z
+  .object({
+    id: z.number().int(),
+    permalink: z.string(),
+    model: z.object({ id: z.number().int(), name: z.string() }),
+    author: z.object({ id: z.number().int(), name: z.string().nullable() }).nullable(),
+    prompt: z.string(),
+    params: SteerRequestSchema,
+    defaultOutput: z.string(),
+    steeredOutput: z.string(),
+    details: z.object({ default: z.unknown(), steered: z.unknown() }),
+    executionDevice: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: "SteeringRun" });
+
+export const SteeringRunListSchema = z.object({
+  runs: z.array(z.object({
+    id: z.number().int(), permalink: z.string(), model: z.object({ id: z.number().int(), name: z.string() }),
+    prompt: z.string(), defaultOutput: z.string(), steeredOutput: z.string(), createdAt: z.string(),
+  })),
+  nextBefore: z.number().int().nullable(),
+});
+
+export const SteeringRunsQuerySchema = z.object({
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export { SteerDoneEventSchema };

@@ -1,0 +1,72 @@
+/** Steering runs: resolving the features a request steers with, and saving runs for permalinks. */
+import { db } from "./client";
+import type { SteerDoneEvent } from "../inference/protocol";
+
+export class SteeringInputError extends Error {}
+
+/** Checks every feature belongs to an SAE of the model and returns each one's max activation. */
+export async function resolveSteeringFeatures(modelId: number, features: { saeId: number; index: number }[]): Promise<number[]> {
+  const saeIds = [...new Set(features.map((f) => f.saeId))];
+  const saes = await db().sae.findMany({ where: { id: { in: saeIds } }, select: { id: true, modelId: true, dSae: true, name: true } });
+  for (const saeId of saeIds) {
+    const sae = saes.find((s) => s.id === saeId);
+    if (!sae) throw new SteeringInputError(`SAE ${saeId} does not exist.`);
+    if (sae.modelId !== modelId) throw new SteeringInputError(`SAE ${sae.name} (${saeId}) is not an SAE of model ${modelId}.`);
+  }
+  for (const f of features) {
+    const sae = saes.find((s) => s.id === f.saeId)!;
+    if (f.index >= sae.dSae) throw new SteeringInputError(`Feature ${f.index} does not exist: SAE ${sae.name} has ${sae.dSae} features.`);
+  }
+  const rows = await db().feature.findMany({
+    where: { OR: features.map((f) => ({ saeId: f.saeId, index: f.index })) },
+    select: { saeId: true, index: true, maxActivation: true },
+  });
+  return features.map((f) => rows.find((r) => r.saeId === f.saeId && r.index === f.index)?.maxActivation ?? 0);
+}
+
+export interface SteeringRunInput {
+  authorId: number | null;
+  modelId: number;
+  prompt: string;
+  params: Record<string, unknown>;
+  result: SteerDoneEvent;
+  executionDevice: string;
+}
+
+export async function saveSteeringRun(input: SteeringRunInput) {
+  const { result } = input;
+  return db().steeringRun.create({
+    data: {
+      authorId: input.authorId,
+      modelId: input.modelId,
+      prompt: input.prompt,
+      params: input.params as object,
+      defaultOutput: result.default.text,
+      steeredOutput: result.steered.text,
+      defaultTokens: { tokens: result.default.tokens, finishReason: result.default.finishReason, featureActs: result.featureActs.default, kl: result.kl } as object,
+      steeredTokens: { tokens: result.steered.tokens, finishReason: result.steered.finishReason, featureActs: result.featureActs.steered } as object,
+      executionDevice: input.executionDevice,
+    },
+    select: { id: true, createdAt: true },
+  });
+}
+
+export function getSteeringRun(id: number) {
+  return db().steeringRun.findUnique({
+    where: { id },
+    include: { model: { select: { id: true, name: true } }, author: { select: { id: true, name: true, email: true } } },
+  });
+}
+
+/** A person's runs, newest first, keyset-paginated by id. */
+export async function listSteeringRuns(authorId: number, options: { before?: number; limit: number }) {
+  const rows = await db().steeringRun.findMany({
+    where: { authorId, ...(options.before ? { id: { lt: options.before } } : {}) },
+    orderBy: { id: "desc" },
+    take: options.limit + 1,
+    select: { id: true, prompt: true, params: true, defaultOutput: true, steeredOutput: true, createdAt: true, model: { select: { id: true, name: true } } },
+  });
+  const hasMore = rows.length > options.limit;
+  const runs = rows.slice(0, options.limit);
+  return { runs, nextBefore: hasMore ? runs.at(-1)!.id : null };
+}

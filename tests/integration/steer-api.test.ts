@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, makeUser, sessionCookie } from "./api-support";
+import { parseEventStream, startInferenceFixture, type InferenceFixture } from "./inference-support";
+import { POST } from "@/app/api/v1/steer/route";
+import { GET as getRun } from "@/app/api/v1/steer/runs/[id]/route";
+import { GET as listRuns } from "@/app/api/v1/steer/runs/route";
+import { db, disconnectDb } from "@/lib/db/client";
+
+let fixture: InferenceFixture;
+
+beforeAll(async () => {
+  fixture = await startInferenceFixture("steer");
+  await db().feature.createMany({ data: [{ saeId: fixture.saeId, index: 2, maxActivation: 3.5 }, { saeId: fixture.saeId, index: 4, maxActivation: 0, dead: true }] });
+});
+
+afterAll(async () => {
+  await fixture?.stop();
+  await disconnectDb();
+});
+
+async function steer(body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetchRoute(body, headers);
+  return { ...res, events: res.status === 200 ? parseEventStream(res.text) : [] };
+}
+
+async function fetchRoute(body: unknown, headers: Record<string, string>) {
+  const request = new Request("http://localhost:3000/api/v1/steer", { method: "POST", headers: { "content-type": "application/json", origin: "http://localhost:3000", ...headers }, body: JSON.stringify(body) });
+  const response = await POST(request);
+  return { status: response.status, text: await response.text(), headers: response.headers };
+}
+
+describe("POST /api/v1/steer", () => {
+  it("streams both completions, saves the run, and the permalink returns the same texts", async () => {
+    const user = await makeUser("viewer");
+    const body = { modelId: fixture.modelId, prompt: "the cat", features: [{ saeId: fixture.saeId, index: 2, method: "clamp", value: 8 }], maxTokens: 5, seed: 3, temperature: 1, topP: 1 };
+    const { status, events } = await steer(body, await sessionCookie(user.id, "viewer"));
+    expect(status).toBe(200);
+    const kinds = events.map((e) => e.event);
+    expect(kinds[0]).toBe("start");
+    expect(kinds.filter((k) => k === "token").length).toBeGreaterThan(0);
+    expect(kinds.slice(-2)).toEqual(["done", "saved"]);
+    const done = events.find((e) => e.event === "done")!.data as { default: { text: string }; steered: { text: string } };
+    const saved = events.at(-1)!.data as { id: number; permalink: string };
+    expect(saved.permalink).toBe(`/steer/runs/${saved.id}`);
+
+    const run = await call(getRun, `/api/v1/steer/runs/${saved.id}`, { params: { id: String(saved.id) } });
+    expect(run.status).toBe(200);
+    expect(run.json.defaultOutput).toBe(done.default.text);
+    expect(run.json.steeredOutput).toBe(done.steered.text);
+    // re-running the stored parameters reproduces the texts exactly
+    const again = await steer(run.json.params);
+    const doneAgain = again.events.find((e) => e.event === "done")!.data as typeof done;
+    expect(doneAgain.default.text).toBe(done.default.text);
+    expect(doneAgain.steered.text).toBe(done.steered.text);
+
+    const history = await call(listRuns, "/api/v1/steer/runs", { headers: await sessionCookie(user.id, "viewer") });
+    expect((history.json.runs as { id: number }[]).map((r) => r.id)).toEqual([saved.id]);
+  });
+
+  it("refuses clamping a feature that never fired, with the error shape", async () => {
+    const res = await fetchRoute({ modelId: fixture.modelId, prompt: "x", features: [{ saeId: fixture.saeId, index: 4, method: "clamp", value: 2 }] }, {});
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text).error.message).toMatch(/never fired/);
+  });
+
+  it("refuses features of another model's SAE and hostile sizes", async () => {
+    const other = await fetchRoute({ modelId: fixture.modelId, prompt: "x", features: [{ saeId: fixture.otherSaeId, index: 0, method: "add", value: 1 }] }, {});
+    expect(other.status).toBe(400);
+    expect(JSON.parse(other.text).error.message).toMatch(/is not an SAE of model/);
+    const long = await fetchRoute({ modelId: fixture.modelId, prompt: "x".repeat(5000), features: [{ saeId: fixture.saeId, index: 0, method: "add", value: 1 }] }, {});
+    expect(long.status).toBe(400);
+    expect(JSON.parse(long.text).error.code).toBe("validation_failed");
+    const tooMany = await fetchRoute({ modelId: fixture.modelId, prompt: "x", maxTokens: 10_000, features: [{ saeId: fixture.saeId, index: 0, method: "add", value: 1 }] }, {});
+    expect(tooMany.status).toBe(400);
+  });
+
+  it("answers 503 when the inference service is down", async () => {
+    const saved = process.env.INFERENCE_URL;
+    process.env.INFERENCE_URL = "http://127.0.0.1:9";
+    try {
+      const res = await fetchRoute({ modelId: fixture.modelId, prompt: "x", features: [{ saeId: fixture.saeId, index: 2, method: "add", value: 1 }] }, {});
+      expect(res.status).toBe(503);
+      expect(JSON.parse(res.text).error.message).toMatch(/not reachable/);
+    } finally {
+      process.env.INFERENCE_URL = saved;
+    }
+  });
+});
