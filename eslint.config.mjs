@@ -6,6 +6,11 @@ const config = [
   ...nextVitals,
   ...nextTs,
   {
+    // CommonJS scripts (Prisma CLI preload, recipe helpers run with plain node) use require().
+    files: ["**/*.cjs"],
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     ignores: [
       "node_modules/**", ".next/**", "lib/generated/**", "var/**", ".cache/**", "demo/**",
       "next-env.d.ts", "test-results/**", "playwright-report/**", "e2e/screenshots/**",
