@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { loadModelPackage, type ModelSession } from "@/lib/model";
 import { readManifest, type ModelManifest } from "@/lib/model/manifest";
@@ -46,6 +46,7 @@ export function hookLayer(config: Pick<SaeConfig, "hookLayer">, hookName: string
 
 /** Reads cfg.json and checks the hook against the model's manifest, without loading weights. */
 export async function checkSaeAgainstManifest(dir: string, manifest: ModelManifest): Promise<{ config: SaeConfig; hookName: string }> {
+  if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new SaeError("SAE_FOLDER_MISSING", `${dir}: no such SAE folder`);
   let text: string;
   try {
     text = await readFile(path.join(dir, SAE_CONFIG_FILE), "utf8");
