@@ -51,12 +51,15 @@ async function e2eSuite(): Promise<Tally> {
   log("e2e journeys (Playwright, production build)");
   const children: ManagedProcess[] = [];
   let database: TestDatabase | undefined;
+  let workDir: string | undefined;
   try {
     await ensureNextBuild(process.env, (line) => console.log(`[test] ${line}`));
     database = await provisionTestDatabase("e2e");
-    await seedE2E(database.url);
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), "featurescope-e2e-"));
+    await seedE2E(database.url, workDir);
     const port = await findFreePort();
-    const magicLinkFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "featurescope-e2e-")), "magic-links.log");
+    const inferencePort = await findFreePort();
+    const magicLinkFile = path.join(workDir, "magic-links.log");
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DATABASE_URL: database.url,
@@ -64,6 +67,9 @@ async function e2eSuite(): Promise<Tally> {
       AUTH_SECRET: "featurescope-e2e-secret-not-for-production-0123456789",
       AUTH_URL: `http://127.0.0.1:${port}`,
       FEATURESCOPE_MAGIC_LINK_FILE: magicLinkFile,
+      INFERENCE_PORT: String(inferencePort),
+      INFERENCE_URL: `http://127.0.0.1:${inferencePort}`,
+      INFERENCE_SECRET: "featurescope-e2e-inference-secret-0123456789",
     };
     children.push(startProcess("e2e-jobs", node, [bin("tsx/dist/cli.mjs"), "workers/jobs/main.ts"], { env }));
     if (fs.existsSync("workers/inference/main.ts")) {
@@ -89,6 +95,7 @@ async function e2eSuite(): Promise<Tally> {
   } finally {
     await Promise.all(children.map((c) => c.stop()));
     await database?.teardown().catch((error) => console.error(`[test] teardown: ${(error as Error).message}`));
+    if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 

@@ -2,6 +2,7 @@
 import { hash } from "@node-rs/argon2";
 import { createPrismaClient } from "../../lib/db/client";
 import { loadSyntheticFixture } from "../../lib/fixtures/synthetic";
+import { seedRunnableModel } from "./e2e-runnable-model";
 
 export const E2E_PASSWORD = "featurescope-e2e-password";
 export const E2E_USERS = {
@@ -11,10 +12,12 @@ export const E2E_USERS = {
   viewer: "viewer@e2e.test",
 } as const;
 
-export async function seedE2E(url: string): Promise<void> {
+/** `workDir` holds the runnable model's files for the run. */
+export async function seedE2E(url: string, workDir: string): Promise<void> {
   const prisma = createPrismaClient(url);
   try {
     await loadSyntheticFixture(prisma);
+    await seedRunnableModel(prisma, workDir);
     // argon2id, as the app's own hashing: verification reads the parameters from the hash
     const passwordHash = await hash(E2E_PASSWORD, { algorithm: 2 });
     for (const [role, email] of Object.entries(E2E_USERS)) {
