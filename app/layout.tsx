@@ -17,6 +17,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
           <Link href="/" className="brand">Featurescope</Link>
           <nav aria-label="Main">
             <Link href="/">Models &amp; SAEs</Link>
+            <Link href="/search">Search</Link>
             <Link href="/api-docs">API</Link>
             <Link href="/status">Status</Link>
           </nav>

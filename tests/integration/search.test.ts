@@ -9,6 +9,10 @@ import { loadSyntheticFixture, XSS_TOKEN, SYNTHETIC_VOCAB, type SyntheticFixture
 import { rebuildSearchLexicon, searchActivations, searchLabels, syncSearchLexicon } from "@/lib/db/search";
 import { activationSearchQuerySchema, labelSearchQuerySchema } from "@/lib/search/contracts";
 import { segments } from "@/lib/search/highlight";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { embedPendingLabels, searchSemantic } from "@/lib/db/search-semantic";
+import { embeddingsConfig, type EmbeddingsConfig } from "@/lib/search/embeddings";
 
 let fixture: SyntheticFixture;
 let other: SyntheticFixture;
@@ -250,5 +254,85 @@ describe("activation-text search", () => {
     await expect(activations({ q: "paris" })).rejects.toThrow(/choose a model/);
     const page = await activations({ q: "zzqx", model: fixture.modelName });
     expect(page.results).toEqual([]);
+  });
+});
+
+/**
+ * A stand-in for an OpenAI-compatible embeddings endpoint: bag-of-words vectors in which a few
+ * synonyms share a dimension, so "deceit" is close to "deception" without sharing a single letter
+ * trigram with "lying".
+ */
+function fakeEmbeddingsServer(): Promise<{ url: string; requests: number; close(): Promise<void> }> {
+  const synonyms: Record<string, string> = { deceit: "deception", lying: "deception", misleading: "deception", storms: "thunderstorms" };
+  const dims = 64;
+  const embed = (text: string) => {
+    const vector = new Array<number>(dims).fill(0);
+    for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+      const key = synonyms[word] ?? word;
+      let h = 0;
+      for (const ch of key) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+      vector[h % dims] += 1;
+    }
+    vector[dims - 1] += 0.01; // never a zero vector
+    return vector;
+  };
+  const state = { requests: 0 };
+  const server = http.createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => (body += chunk));
+    request.on("end", () => {
+      state.requests++;
+      const { input, model } = JSON.parse(body) as { input: string[]; model: string };
+      response.setHeader("Content-Type", "application/json");
+      response.end(JSON.stringify({ model, data: input.map((text, index) => ({ index, embedding: embed(text) })) }));
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}/v1`,
+        get requests() { return state.requests; },
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      });
+    });
+  });
+}
+
+describe("semantic label search", () => {
+  it("is off, and says so, when no endpoint is configured", async () => {
+    expect(embeddingsConfig({})).toBeNull();
+    const page = await searchSemantic(labelSearchQuerySchema.parse({ q: "deceit" }), null);
+    expect(page).toEqual({ enabled: false, embeddingModel: null, results: [], nextCursor: null });
+  });
+
+  it("ranks labels by meaning through an OpenAI-compatible endpoint, exactly, with filters", async () => {
+    const server = await fakeEmbeddingsServer();
+    try {
+      const config = embeddingsConfig({ FEATURESCOPE_EMBEDDINGS_URL: `${server.url}/`, FEATURESCOPE_EMBEDDINGS_MODEL: "fake-bow" }) as EmbeddingsConfig;
+      const total = await db().label.count();
+      expect(await embedPendingLabels(config)).toEqual({ embedded: total, purged: 0 });
+      // nothing to do the second time; an edited label is re-embedded
+      expect(await embedPendingLabels(config)).toEqual({ embedded: 0, purged: 0 });
+      const edited = await db().label.findFirstOrThrow({ where: { text: { startsWith: "base64" } } });
+      await db().label.update({ where: { id: edited.id }, data: { text: `${edited.text} (edited)` } });
+      expect(await embedPendingLabels(config)).toEqual({ embedded: 1, purged: 1 });
+
+      const page = await searchSemantic(labelSearchQuerySchema.parse({ q: "deceit", model: fixture.modelName }), config);
+      expect(page.enabled).toBe(true);
+      expect(page.results[0].feature.index).toBe(planted.deception);
+      const scores = page.results.map((r) => r.score);
+      expect(scores[0]).toBeGreaterThan(0.3);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      const humans = await searchSemantic(labelSearchQuerySchema.parse({ q: "deceit", model: fixture.modelName, labels: "human" }), config);
+      expect(humans.results.map((r) => r.feature.index)).not.toContain(planted.deception);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("reports a failing endpoint as an error, not as no results", async () => {
+    const config = embeddingsConfig({ FEATURESCOPE_EMBEDDINGS_URL: "http://127.0.0.1:9/v1" }) as EmbeddingsConfig;
+    await expect(searchSemantic(labelSearchQuerySchema.parse({ q: "deceit" }), config)).rejects.toThrow(/not reachable/);
   });
 });

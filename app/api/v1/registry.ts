@@ -20,5 +20,6 @@ import "./steer/runs/route";
 import "./steer/runs/[id]/route";
 import "./search/labels/route";
 import "./search/activations/route";
+import "./search/semantic/route";
 
 export { generateOpenApiDocument } from "@/lib/api/openapi";
