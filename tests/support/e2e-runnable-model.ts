@@ -19,7 +19,7 @@ const RUNNABLE_SPEC = { ...FIXTURE_MODEL, nCtx: 64 };
 
 export async function seedRunnableModel(prisma: PrismaClient, dir: string) {
   const modelDir = path.join(dir, "model");
-  const { manifest } = await writeFixtureModelPackage(modelDir, RUNNABLE_SPEC);
+  const { manifest, config } = await writeFixtureModelPackage(modelDir, RUNNABLE_SPEC);
   const saeDir = path.join(dir, "sae");
   fs.mkdirSync(saeDir, { recursive: true });
   const sae = fixtureSae({ architecture: "topk", dIn: RUNNABLE_SPEC.dModel, dSae: RUNNABLE_D_SAE, k: 4, hookName: RUNNABLE_HOOK, seed: 5 });
@@ -30,8 +30,8 @@ export async function seedRunnableModel(prisma: PrismaClient, dir: string) {
   const model = await prisma.model.create({
     data: {
       name: RUNNABLE_MODEL_NAME, displayName: "Runnable fixture (random weights, for tests)", architecture: "gpt2",
-      dModel: manifest.dModel, nLayers: manifest.nLayers, nHeads: manifest.nHeads, dMlp: manifest.dMlp, nCtx: manifest.nCtx,
-      dVocab: manifest.dVocab, tokenizer: "byte-bpe", bosTokenId: manifest.bosTokenId, packagePath: modelDir, manifest: manifest as object,
+      dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, dMlp: config.dMlp, nCtx: config.nCtx,
+      dVocab: config.dVocab, tokenizer: "byte-bpe", bosTokenId: config.bosTokenId, packagePath: modelDir, manifest: manifest as object,
     },
   });
   const saeRow = await prisma.sae.create({
