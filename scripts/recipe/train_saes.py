@@ -247,6 +247,7 @@ if __name__ == '__main__':
     ap.add_argument('--scale-tokens', type=float, default=1.0)
     ap.add_argument('--scale-minutes', type=float, default=1.0)
     ap.add_argument('--contexts', type=int, default=4000)
+    ap.add_argument('--eval-contexts', type=int, default=1000)
     ap.add_argument('--out', default=os.path.join(ROOT, 'demo', 'saes'))
     args = ap.parse_args()
     logf = open(os.path.join(CACHE, 'train_saes.log'), 'a')
@@ -260,7 +261,7 @@ if __name__ == '__main__':
     t0 = time.time()
     X_tr = contexts('train', args.contexts, seed=99)           # contexts x 127 non-BOS tokens
     acts = collect(model, X_tr, hooks)
-    X_ev = heldout_eval_contexts(1000)       # 127,000 non-BOS held-out tokens for L0/EV/dead
+    X_ev = heldout_eval_contexts(args.eval_contexts)       # 127,000 non-BOS held-out tokens for L0/EV/dead
     acts_ev = collect(model, X_ev, hooks)
     X_ce = heldout_eval_contexts(min(250, args.contexts // 4))  # 31,750 predictions for CE
     log(f'collected activations {[(h, tuple(a.shape)) for h, a in acts.items()]} in {time.time() - t0:.0f}s')
