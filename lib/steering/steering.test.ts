@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import { diffTokens, formatProbability } from "./diff";
+import { describeSetting, METHOD_UNITS, STEER_METHODS } from "./methods";
+import { parseSteerQuery, steerHref } from "./query";
+import { appendStep, emptyResult, resultFromSaved, summarizeRun, sweepValues } from "./result";
+import { errorMessage, parseEventBlocks, streamSteer, SteerRequestError } from "./stream";
+
+const ids = (...values: number[]) => values.map((id) => ({ id }));
+
+describe("diffTokens", () => {
+  it("marks nothing when the completions are identical", () => {
+    const diff = diffTokens(ids(1, 2, 3), ids(1, 2, 3));
+    expect(diff.defaultChanged).toEqual([false, false, false]);
+    expect(diff.steeredChanged).toEqual([false, false, false]);
+    expect(diff.firstDivergence).toBeNull();
+  });
+
+  it("finds the first divergence and realigns on shared stretches after it", () => {
+    const diff = diffTokens(ids(1, 2, 3, 4, 5), ids(1, 9, 9, 3, 4, 5));
+    expect(diff.firstDivergence).toBe(1);
+    expect(diff.defaultChanged).toEqual([false, true, false, false, false]);
+    expect(diff.steeredChanged).toEqual([false, true, true, false, false, false]);
+  });
+
+  it("marks the extra tail when one completion is longer", () => {
+    const diff = diffTokens(ids(1, 2), ids(1, 2, 7));
+    expect(diff.firstDivergence).toBe(2);
+    expect(diff.steeredChanged).toEqual([false, false, true]);
+    expect(diff.defaultChanged).toEqual([false, false]);
+  });
+
+  it("handles empty completions", () => {
+    expect(diffTokens([], ids(4)).steeredChanged).toEqual([true]);
+    expect(diffTokens([], []).firstDivergence).toBeNull();
+  });
+});
+
+describe("formatProbability", () => {
+  it("reads logprobs as percentages", () => {
+    expect(formatProbability(Math.log(0.3125))).toBe("31.3%");
+    expect(formatProbability(-20)).toBe("<0.1%");
+    expect(formatProbability(0)).toBe(">99.9%");
+  });
+});
+
+describe("methods", () => {
+  it("gives every method units, and only ablate no slider", () => {
+    for (const method of STEER_METHODS) expect(METHOD_UNITS[method]).toBeDefined();
+    expect(METHOD_UNITS.ablate.slider).toBeNull();
+    expect(METHOD_UNITS.clamp.slider).toEqual({ min: -10, max: 10, step: 0.5 });
+    expect(describeSetting("clamp", 10)).toBe("clamp 10× max");
+  });
+});
+
+describe("deep links", () => {
+  it("round-trips a steer link", () => {
+    const href = steerHref({ modelId: 3, saeId: 7, feature: 42, method: "add", value: 40, prompt: "The bridge" });
+    const params = Object.fromEntries(new URL(href, "http://x").searchParams);
+    expect(parseSteerQuery(params)).toEqual({ modelId: 3, saeId: 7, feature: 42, method: "add", value: 40, prompt: "The bridge" });
+  });
+
+  it("drops malformed parts and falls back to clamp at its default", () => {
+    expect(parseSteerQuery({ model: "x", sae: "-1", feature: "1e3", method: "explode", value: "NaN" })).toEqual({
+      modelId: undefined, saeId: undefined, feature: undefined, method: "clamp", value: METHOD_UNITS.clamp.defaultValue, prompt: undefined,
+    });
+    expect(parseSteerQuery({ feature: "0", value: "1e9" }).feature).toBe(0);
+    expect(parseSteerQuery({ value: "1e9" }).value).toBe(METHOD_UNITS.clamp.defaultValue);
+  });
+});
+
+describe("results", () => {
+  it("accumulates streamed steps, skipping ended completions", () => {
+    let view = emptyResult();
+    view = appendStep(view, { step: 0, default: { id: 1, text: "a", logprob: -1 }, steered: { id: 2, text: "b", logprob: -2 }, kl: 0.5, featureActs: { default: [0], steered: [3] } });
+    view = appendStep(view, { step: 1, default: null, steered: { id: 3, text: "c", logprob: -1 }, kl: 0.1, featureActs: { default: [0], steered: [1] } });
+    expect(view.defaultTokens.map((t) => t.text)).toEqual(["a"]);
+    expect(view.steeredTokens.map((t) => t.text)).toEqual(["b", "c"]);
+    expect(summarizeRun(view)).toEqual({ meanActivation: 2, meanDefaultActivation: 0, meanKl: 0.3, maxKl: 0.5 });
+  });
+
+  it("reads saved runs, tolerating missing columns", () => {
+    const view = resultFromSaved({ tokens: [{ id: 1, text: "x", logprob: -1 }], finishReason: "length", kl: [0.2], featureActs: [[1]] }, null);
+    expect(view.defaultTokens).toHaveLength(1);
+    expect(view.steeredTokens).toEqual([]);
+    expect(view.finishReasons).toBeUndefined();
+  });
+
+  it("spaces sweep values evenly, ends included", () => {
+    expect(sweepValues(-10, 10, 5)).toEqual([-10, -5, 0, 5, 10]);
+    expect(sweepValues(0, 1, 4)).toEqual([0, 0.3333, 0.6667, 1]);
+    expect(sweepValues(2, 9, 1)).toEqual([2]);
+  });
+});
+
+describe("stream", () => {
+  it("parses complete event blocks and keeps the rest", () => {
+    const { events, rest } = parseEventBlocks('event: token\ndata: {"a":1}\n\nevent: done\r\ndata: {"b"');
+    expect(events).toEqual([{ event: "token", data: '{"a":1}' }]);
+    expect(rest).toBe('event: done\ndata: {"b"');
+  });
+
+  it("names the field in validation messages", () => {
+    expect(errorMessage({ error: { code: "validation_failed", message: "Invalid", details: [{ path: ["prompt"], message: "Prompts are limited to 2000 characters." }] } }, 400))
+      .toBe("prompt: Prompts are limited to 2000 characters.");
+    expect(errorMessage(undefined, 502)).toBe("The server answered 502.");
+  });
+
+  it("streams events split across chunks and returns done and saved", async () => {
+    const text = [
+      'event: start\ndata: {"promptTokens":[],"executionProvider":"cpu","seed":0}\n\n',
+      'event: token\ndata: {"step":0,"default":{"id":1,"text":" a","logprob":-1},"steered":{"id":2,"text":" b","logprob":-2},"kl":0.3,"featureActs":{"default":[0],"steered":[2]}}\n\n',
+      'event: done\ndata: {"default":{"text":" a","tokens":[],"finishReason":"length"},"steered":{"text":" b","tokens":[],"finishReason":"length"},"kl":[0.3],"featureActs":{"default":[[0]],"steered":[[2]]},"timingsMs":{"firstToken":1,"total":2}}\n\n',
+      'event: saved\ndata: {"id":5,"permalink":"/steer/runs/5"}\n\n',
+    ].join("");
+    const bytes = new TextEncoder().encode(text);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 37) controller.enqueue(bytes.slice(i, i + 37));
+        controller.close();
+      },
+    });
+    const seen: string[] = [];
+    const fakeFetch = (async () => new Response(body, { status: 200 })) as typeof fetch;
+    const { done, saved } = await streamSteer({ modelId: 1, prompt: "x", features: [{ saeId: 1, index: 0, method: "ablate" }] }, (e) => seen.push(e.event), { fetch: fakeFetch });
+    expect(seen).toEqual(["start", "token", "done", "saved"]);
+    expect(done.steered.text).toBe(" b");
+    expect(saved).toEqual({ id: 5, permalink: "/steer/runs/5" });
+  });
+
+  it("turns a 429 into a message with the wait, and an error event into an error", async () => {
+    const limited = (async () => new Response(JSON.stringify({ error: { code: "rate_limited", message: "Too many steering requests." } }), { status: 429, headers: { "Retry-After": "12" } })) as typeof fetch;
+    const request = { modelId: 1, prompt: "x", features: [{ saeId: 1, index: 0, method: "ablate" as const }] };
+    await expect(streamSteer(request, () => {}, { fetch: limited })).rejects.toMatchObject({ status: 429, retryAfter: 12, message: "Too many steering requests. Try again in 12 s." });
+    const failing = (async () => new Response('event: error\ndata: {"error":{"code":"unavailable","message":"The service died."}}\n\n', { status: 200 })) as typeof fetch;
+    await expect(streamSteer(request, () => {}, { fetch: failing })).rejects.toBeInstanceOf(SteerRequestError);
+  });
+});
