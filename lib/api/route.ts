@@ -66,11 +66,22 @@ export interface RouteSpec<
 
 /** What Next.js passes a route handler as its second argument. */
 export interface NextRouteContext {
-  /** Next.js types this as Promise<unknown> for static routes; dynamic segments arrive as strings. */
-  params?: Promise<unknown>;
+  /**
+   * Dynamic segments, as strings. `any` on purpose: Next.js's build-time route type checks compare
+   * this with each route's own params type in both directions (Turbopack and webpack differ).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  params: Promise<any>;
 }
 
-export type RouteHandler = (request: Request, context?: NextRouteContext) => Promise<Response>;
+/**
+ * What defineRoute returns. Two call signatures: tests may call `handler(request)` for routes
+ * without segments; Next.js's build checks read the last one (context required).
+ */
+export interface RouteHandler {
+  (request: Request): Promise<Response>;
+  (request: Request, context: NextRouteContext): Promise<Response>;
+}
 
 const ERROR_TEXT: Record<number, string> = {
   400: "Malformed request or invalid input (details lists the problems)",
