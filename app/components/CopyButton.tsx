@@ -8,20 +8,27 @@ export function CopyButton({ source, label, copiedLabel = "Copied" }: { source: 
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
   const copy = async () => {
     try {
-      let text: string;
       if ("url" in source) {
-        const response = await fetch(source.url, { headers: { accept: "application/json" } });
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        text = JSON.stringify(await response.json(), null, 2);
+        const url = source.url;
+        const json = fetch(url, { headers: { accept: "application/json" } }).then(async (response) => {
+          if (!response.ok) throw new Error(`HTTP ${response.status}`);
+          return JSON.stringify(await response.json(), null, 2);
+        });
+        if (typeof ClipboardItem !== "undefined") {
+          // hand the clipboard a promise: the click's user activation may expire while the fetch runs
+          const blob = json.then((text) => new Blob([text], { type: "text/plain" }));
+          await navigator.clipboard.write([new ClipboardItem({ "text/plain": blob })]);
+        } else {
+          await navigator.clipboard.writeText(await json);
+        }
       } else {
-        text = new URL(source.text, window.location.href).toString();
+        await navigator.clipboard.writeText(new URL(source.text, window.location.href).toString());
       }
-      await navigator.clipboard.writeText(text);
       setState("copied");
     } catch {
       setState("failed");
     }
-    setTimeout(() => setState("idle"), 2000);
+    setTimeout(() => setState("idle"), 2500);
   };
   return (
     <button type="button" className="secondary" onClick={copy} aria-live="polite">

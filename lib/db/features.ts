@@ -108,22 +108,12 @@ export interface FeaturePageData {
   nextIndex: number | null;
 }
 
-const featureSelect = {
-  id: true, index: true, maxActivation: true, density: true, dead: true, ultraRare: true,
-  histogramMin: true, histogramMax: true, histogramCounts: true, intervalShares: true,
-  logitTopTokenIds: true, logitTopValues: true, logitBottomTokenIds: true, logitBottomValues: true,
-  logitHistogramMin: true, logitHistogramMax: true, logitHistogramCounts: true,
-  neighborIndices: true, neighborCosines: true, labelStatus: true, labelScore: true, currentLabelId: true,
-} as const;
-
-/** Display text for token ids of one model (one indexed query). */
+/** Display text for token ids of one model: one indexed query with a single array parameter. */
 export async function tokenTexts(modelId: number, tokenIds: Iterable<number>): Promise<Map<number, string>> {
   const ids = [...new Set(tokenIds)];
   if (ids.length === 0) return new Map();
-  const rows = await db().token.findMany({
-    where: { modelId, tokenId: { in: ids } },
-    select: { tokenId: true, text: true },
-  });
+  const rows = await db().$queryRaw<{ tokenId: number; text: string }[]>`
+    SELECT "tokenId", "text" FROM "Token" WHERE "modelId" = ${modelId} AND "tokenId" = ANY (${ids}::int[])`;
   return new Map(rows.map((row) => [row.tokenId, row.text]));
 }
 
@@ -160,103 +150,122 @@ function toExampleView(row: ExampleRow, texts: Map<number, string>): ActivationE
 }
 
 /**
- * Everything the feature page renders on first paint, in a handful of indexed queries: the first
- * page of top examples and of each interval group, not every example.
+ * Everything the feature page renders on first paint: the first page of top examples and of each
+ * interval group (never every example), labels, neighbours, prev/next and the display text of every
+ * token shown, assembled by PostgreSQL as JSON in one round trip (each part is an indexed lookup).
  */
 export async function getFeaturePage(modelName: string, saeName: string, index: number): Promise<FeaturePageData | null> {
   const sae = await getSaeByNames(modelName, saeName);
   return sae ? getFeatureDashboard(sae, index) : null;
 }
 
+interface DashboardRow {
+  feature: {
+    id: number; index: number; maxActivation: number; density: number; dead: boolean; ultraRare: boolean;
+    histogramMin: number | null; histogramMax: number | null; histogramCounts: number[]; intervalShares: number[];
+    logitTopTokenIds: number[]; logitTopValues: number[]; logitBottomTokenIds: number[]; logitBottomValues: number[];
+    logitHistogramMin: number | null; logitHistogramMax: number | null; logitHistogramCounts: number[];
+    neighborIndices: number[]; neighborCosines: number[];
+    labelStatus: FeatureView["labelStatus"]; labelScore: number | null; currentLabelId: number | null;
+  };
+  top: ExampleRow[] | null;
+  intervals: ExampleRow[] | null;
+  counts: { kind: string; intervalIndex: number | null; total: number; min: number | null; max: number | null }[] | null;
+  labels: (Omit<LabelView, "isCurrent"> & { updatedAt: string })[] | null;
+  neighbours: { index: number; density: number; dead: boolean; labelText: string | null }[] | null;
+  prevIndex: number | null;
+  nextIndex: number | null;
+  texts: Record<string, string> | null;
+}
+
 /** The same data for an SAE already looked up (the API addresses SAEs by id). */
 export async function getFeatureDashboard(sae: SaeHeader, index: number): Promise<FeaturePageData | null> {
-  const feature = await db().feature.findUnique({
-    where: { saeId_index: { saeId: sae.id, index } },
-    select: featureSelect,
-  });
-  if (!feature) return null;
-
-  const [labels, topRows, intervalRows, counts, neighbourRows, prev, next] = await Promise.all([
-    db().label.findMany({
-      where: { featureId: feature.id },
-      orderBy: [{ voteScore: "desc" }, { id: "asc" }],
-      take: 20,
-      select: {
-        id: true, text: true, source: true, status: true, version: true, provenance: true,
-        detectionScore: true, simulationScore: true, voteScore: true, updatedAt: true,
-        author: { select: { name: true } },
-      },
-    }),
-    db().activationExample.findMany({
-      where: { featureId: feature.id, kind: "top" },
-      orderBy: { rank: "asc" },
-      take: TOP_EXAMPLES_FIRST_PAGE,
-      select: exampleSelect,
-    }),
-    // the first few examples of every interval group, in one query
-    db().$queryRaw<ExampleRow[]>`
-      SELECT "id", "kind"::text AS "kind", "rank", "intervalIndex", "intervalMin", "intervalMax",
-             "tokenIds", "values", "maxValue", "maxPosition"
+  const rows = await db().$queryRaw<DashboardRow[]>`
+    WITH f AS (
+      SELECT * FROM "Feature" WHERE "saeId" = ${sae.id} AND "index" = ${index}
+    ), top AS (
+      SELECT e."id", e."kind"::text AS "kind", e."rank", e."intervalIndex", e."intervalMin", e."intervalMax",
+             e."tokenIds", e."values", e."maxValue", e."maxPosition"
+      FROM "ActivationExample" e, f
+      WHERE e."featureId" = f."id" AND e."kind" = 'top'
+      ORDER BY e."rank" LIMIT ${TOP_EXAMPLES_FIRST_PAGE}
+    ), intervals AS (
+      SELECT "id", "kind", "rank", "intervalIndex", "intervalMin", "intervalMax", "tokenIds", "values", "maxValue", "maxPosition"
       FROM (
-        SELECT e.*, row_number() OVER (PARTITION BY e."intervalIndex" ORDER BY e."rank") AS n
-        FROM "ActivationExample" e
-        WHERE e."featureId" = ${feature.id} AND e."kind" = 'interval'
+        SELECT e."id", e."kind"::text AS "kind", e."rank", e."intervalIndex", e."intervalMin", e."intervalMax",
+               e."tokenIds", e."values", e."maxValue", e."maxPosition",
+               row_number() OVER (PARTITION BY e."intervalIndex" ORDER BY e."rank") AS n
+        FROM "ActivationExample" e, f
+        WHERE e."featureId" = f."id" AND e."kind" = 'interval'
       ) ranked
       WHERE n <= ${INTERVAL_EXAMPLES_FIRST_PAGE}
-      ORDER BY "intervalIndex" DESC, "rank"`,
-    db().$queryRaw<{ intervalIndex: number | null; kind: string; total: bigint; min: number | null; max: number | null }[]>`
-      SELECT "intervalIndex", "kind"::text AS "kind", count(*) AS total,
-             min("intervalMin") AS min, max("intervalMax") AS max
-      FROM "ActivationExample" WHERE "featureId" = ${feature.id}
-      GROUP BY "kind", "intervalIndex"`,
-    feature.neighborIndices.length
-      ? db().feature.findMany({
-          where: { saeId: sae.id, index: { in: feature.neighborIndices } },
-          select: { index: true, density: true, dead: true, currentLabel: { select: { text: true } } },
-        })
-      : Promise.resolve([]),
-    db().feature.findFirst({
-      where: { saeId: sae.id, index: { lt: index } }, orderBy: { index: "desc" }, select: { index: true },
-    }),
-    db().feature.findFirst({
-      where: { saeId: sae.id, index: { gt: index } }, orderBy: { index: "asc" }, select: { index: true },
-    }),
-  ]);
+    ), shown AS (
+      SELECT DISTINCT unnest(ids) AS "tokenId" FROM (
+        SELECT "tokenIds" AS ids FROM top UNION ALL SELECT "tokenIds" FROM intervals
+        UNION ALL SELECT "logitTopTokenIds" FROM f UNION ALL SELECT "logitBottomTokenIds" FROM f
+      ) all_ids
+    )
+    SELECT
+      (SELECT row_to_json(f) FROM f) AS "feature",
+      (SELECT json_agg(top ORDER BY "rank") FROM top) AS "top",
+      (SELECT json_agg(intervals ORDER BY "intervalIndex" DESC, "rank") FROM intervals) AS "intervals",
+      (SELECT json_agg(c) FROM (
+         SELECT e."kind"::text AS "kind", e."intervalIndex", count(*)::int AS "total",
+                min(e."intervalMin") AS "min", max(e."intervalMax") AS "max"
+         FROM "ActivationExample" e, f WHERE e."featureId" = f."id" GROUP BY e."kind", e."intervalIndex") c) AS "counts",
+      (SELECT json_agg(l ORDER BY l."voteScore" DESC, l."id") FROM (
+         SELECT l."id", l."text", l."source"::text AS "source", l."status"::text AS "status", l."version",
+                u."name" AS "authorName", l."provenance", l."detectionScore", l."simulationScore", l."voteScore",
+                to_char(l."updatedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "updatedAt"
+         FROM "Label" l JOIN f ON l."featureId" = f."id" LEFT JOIN "User" u ON u."id" = l."authorId"
+         ORDER BY l."voteScore" DESC, l."id" LIMIT 20) l) AS "labels",
+      (SELECT json_agg(json_build_object('index', n."index", 'density', n."density", 'dead', n."dead", 'labelText', nl."text"))
+         FROM f, "Feature" n LEFT JOIN "Label" nl ON nl."id" = n."currentLabelId"
+         WHERE n."saeId" = f."saeId" AND n."index" = ANY (f."neighborIndices")) AS "neighbours",
+      (SELECT max(p."index") FROM "Feature" p, f WHERE p."saeId" = f."saeId" AND p."index" < f."index") AS "prevIndex",
+      (SELECT min(q."index") FROM "Feature" q, f WHERE q."saeId" = f."saeId" AND q."index" > f."index") AS "nextIndex",
+      (SELECT json_object_agg(t."tokenId", t."text") FROM "Token" t JOIN shown ON t."tokenId" = shown."tokenId"
+         WHERE t."modelId" = ${sae.model.id}) AS "texts"`;
+  const row = rows[0];
+  if (!row?.feature) return null;
+  // Prisma's list columns are nullable arrays in SQL; the ORM maps NULL to [], so do we
+  const raw = row.feature;
+  const list = <T>(value: T[] | null | undefined): T[] => value ?? [];
+  const feature = {
+    ...raw,
+    histogramCounts: list(raw.histogramCounts), intervalShares: list(raw.intervalShares),
+    logitTopTokenIds: list(raw.logitTopTokenIds), logitTopValues: list(raw.logitTopValues),
+    logitBottomTokenIds: list(raw.logitBottomTokenIds), logitBottomValues: list(raw.logitBottomValues),
+    logitHistogramCounts: list(raw.logitHistogramCounts),
+    neighborIndices: list(raw.neighborIndices), neighborCosines: list(raw.neighborCosines),
+  };
+  const texts = new Map(Object.entries(row.texts ?? {}).map(([id, text]) => [Number(id), text]));
 
-  const texts = await tokenTexts(sae.model.id, [
-    ...topRows.flatMap((row) => row.tokenIds),
-    ...intervalRows.flatMap((row) => row.tokenIds),
-    ...feature.logitTopTokenIds,
-    ...feature.logitBottomTokenIds,
-  ]);
-
-  const topTotal = Number(counts.find((c) => c.kind === "top")?.total ?? 0);
-  const intervalTotals = new Map(
-    counts.filter((c) => c.kind === "interval" && c.intervalIndex !== null).map((c) => [c.intervalIndex as number, c]),
-  );
+  const counts = row.counts ?? [];
+  const topTotal = counts.find((c) => c.kind === "top")?.total ?? 0;
   const groups = new Map<number, IntervalGroup>();
-  for (const [intervalIndex, count] of intervalTotals) {
-    groups.set(intervalIndex, {
-      intervalIndex,
+  for (const count of counts) {
+    if (count.kind !== "interval" || count.intervalIndex === null) continue;
+    groups.set(count.intervalIndex, {
+      intervalIndex: count.intervalIndex,
       min: count.min ?? 0,
       max: count.max ?? 0,
-      share: feature.intervalShares[intervalIndex] ?? null,
+      share: feature.intervalShares[count.intervalIndex] ?? null,
       examples: [],
       nextAfter: null,
-      total: Number(count.total),
+      total: count.total,
     });
   }
-  for (const row of intervalRows) {
-    const group = groups.get(row.intervalIndex ?? -1);
-    if (group) group.examples.push(toExampleView(row, texts));
+  for (const example of row.intervals ?? []) {
+    groups.get(example.intervalIndex ?? -1)?.examples.push(toExampleView(example, texts));
   }
   for (const group of groups.values()) {
     const last = group.examples[group.examples.length - 1];
     group.nextAfter = last && group.total > group.examples.length ? last.rank : null;
   }
 
-  const neighbourByIndex = new Map(neighbourRows.map((row) => [row.index, row]));
-  const topExamples = topRows.map((row) => toExampleView({ ...row, kind: "top" }, texts));
+  const neighbourByIndex = new Map((row.neighbours ?? []).map((n) => [n.index, n]));
+  const topExamples = (row.top ?? []).map((example) => toExampleView(example, texts));
   const tokenValues = (ids: number[], values: number[]): TokenValue[] =>
     ids.map((tokenId, i) => ({ tokenId, text: texts.get(tokenId) ?? unknownToken(tokenId), value: values[i] ?? 0 }));
 
@@ -281,38 +290,25 @@ export async function getFeatureDashboard(sae: SaeHeader, index: number): Promis
           ? { min: feature.logitHistogramMin, max: feature.logitHistogramMax, counts: feature.logitHistogramCounts }
           : null,
       neighbours: feature.neighborIndices.map((neighbourIndex, i) => {
-        const row = neighbourByIndex.get(neighbourIndex);
+        const neighbour = neighbourByIndex.get(neighbourIndex);
         return {
           index: neighbourIndex,
           cosine: feature.neighborCosines[i] ?? 0,
-          labelText: row?.currentLabel?.text ?? null,
-          density: row?.density ?? null,
-          dead: row?.dead ?? false,
+          labelText: neighbour?.labelText ?? null,
+          density: neighbour?.density ?? null,
+          dead: neighbour?.dead ?? false,
         };
       }),
       labelStatus: feature.labelStatus,
       labelScore: feature.labelScore,
     },
-    labels: labels.map((label) => ({
-      id: label.id,
-      text: label.text,
-      source: label.source,
-      status: label.status,
-      version: label.version,
-      authorName: label.author?.name ?? null,
-      provenance: label.provenance,
-      detectionScore: label.detectionScore,
-      simulationScore: label.simulationScore,
-      voteScore: label.voteScore,
-      isCurrent: label.id === feature.currentLabelId,
-      updatedAt: label.updatedAt.toISOString(),
-    })),
+    labels: (row.labels ?? []).map((label) => ({ ...label, isCurrent: label.id === feature.currentLabelId })),
     topExamples,
     topNextAfter: topTotal > topExamples.length ? (topExamples[topExamples.length - 1]?.rank ?? null) : null,
     topTotal,
     intervals: [...groups.values()].sort((a, b) => b.intervalIndex - a.intervalIndex),
-    prevIndex: prev?.index ?? null,
-    nextIndex: next?.index ?? null,
+    prevIndex: row.prevIndex,
+    nextIndex: row.nextIndex,
   };
 }
 

@@ -63,27 +63,26 @@ export interface SaeHeader {
 
 /** An SAE by the names in its URL (/models/{model}/saes/{sae}), or null. */
 export async function getSaeByNames(modelName: string, saeName: string): Promise<SaeHeader | null> {
-  const sae = await db().sae.findFirst({
-    where: { name: saeName, model: { name: modelName } },
-    select: saeHeaderSelect,
-  });
-  return sae ? toHeader(sae) : null;
+  return saeHeaderWhere(Prisma.sql`m."name" = ${modelName} AND s."name" = ${saeName}`);
 }
 
 export async function getSaeById(id: number): Promise<SaeHeader | null> {
-  const sae = await db().sae.findUnique({ where: { id }, select: saeHeaderSelect });
-  return sae ? toHeader(sae) : null;
+  return saeHeaderWhere(Prisma.sql`s."id" = ${id}`);
 }
 
-const saeHeaderSelect = {
-  id: true, name: true, hookName: true, layer: true, architecture: true, dIn: true, dSae: true, k: true,
-  status: true, l0: true, explainedVariance: true, ceLossRecovered: true, deadFraction: true, denseFraction: true,
-  dashboardCorpus: true, dashboardTokens: true, dashboardContextSize: true,
-  model: { select: { id: true, name: true, displayName: true, architecture: true, dVocab: true } },
-} as const;
-
-function toHeader(sae: Prisma.SaeGetPayload<{ select: typeof saeHeaderSelect }>): SaeHeader {
-  return { ...sae, dashboardTokens: sae.dashboardTokens === null ? null : Number(sae.dashboardTokens) };
+// Raw SQL: every browse request starts here, and a raw query skips the ORM's per-query planning.
+async function saeHeaderWhere(condition: Prisma.Sql): Promise<SaeHeader | null> {
+  const rows = await db().$queryRaw<(Omit<SaeHeader, "dashboardTokens"> & { dashboardTokens: bigint | null })[]>`
+    SELECT s."id", s."name", s."hookName", s."layer", s."architecture", s."dIn", s."dSae", s."k", s."status"::text AS "status",
+           s."l0", s."explainedVariance", s."ceLossRecovered", s."deadFraction", s."denseFraction",
+           s."dashboardCorpus", s."dashboardTokens", s."dashboardContextSize",
+           json_build_object('id', m."id", 'name', m."name", 'displayName', m."displayName",
+                             'architecture', m."architecture", 'dVocab', m."dVocab") AS "model"
+    FROM "Sae" s JOIN "Model" m ON m."id" = s."modelId"
+    WHERE ${condition}
+    LIMIT 1`;
+  const sae = rows[0];
+  return sae ? { ...sae, dashboardTokens: sae.dashboardTokens === null ? null : Number(sae.dashboardTokens) } : null;
 }
 
 export interface FeatureTableRow {

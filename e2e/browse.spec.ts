@@ -1,0 +1,121 @@
+/** Browsing journeys: home → SAE → sort → feature → neighbour → back; examples; embed mode. */
+import { expect, test } from "@playwright/test";
+import { SYNTHETIC_MODEL_NAME, SYNTHETIC_SAE_NAME, XSS_TOKEN } from "../lib/fixtures/synthetic";
+import { snapshot } from "./support";
+
+const saePath = `/models/${SYNTHETIC_MODEL_NAME}/saes/${SYNTHETIC_SAE_NAME}`;
+const featurePath = (index: number) => `${saePath}/features/${index}`;
+// page loads after a click: generous, since the 2-core CI machine is often busy
+const afterNavigation = { timeout: 30_000 };
+
+test("home → SAE → sort by density → feature → neighbour → back", async ({ page }) => {
+  test.slow(); // five page loads
+  await page.goto("/");
+  await snapshot(page, "browse-home");
+  await page.getByRole("link", { name: SYNTHETIC_SAE_NAME }).click();
+  await expect(page.getByRole("heading", { level: 1, name: SYNTHETIC_SAE_NAME })).toBeVisible(afterNavigation);
+  await expect(page.getByText("48 features match")).toBeVisible(afterNavigation);
+
+  await page.getByRole("columnheader", { name: "Density" }).getByRole("link").click();
+  await expect(page).toHaveURL(/sort=density/, afterNavigation);
+  const densityHeader = page.getByRole("columnheader", { name: /Density/ });
+  await expect(densityHeader).toHaveAttribute("aria-sort", "descending");
+  const densities = await page.locator("tbody tr td:nth-child(4)").allTextContents();
+  const values = densities.map((text) => parseFloat(text));
+  expect(values).toEqual([...values].sort((a, b) => b - a));
+  await snapshot(page, "browse-sae-by-density");
+
+  const firstFeature = page.locator("tbody tr").first().getByRole("link");
+  const firstIndex = Number((await firstFeature.textContent())!.replace("#", ""));
+  await firstFeature.click();
+  await expect(page.getByRole("heading", { level: 1, name: `Feature ${firstIndex}` })).toBeVisible(afterNavigation);
+  await expect(page.getByRole("list", { name: "Top activating examples" }).getByRole("listitem")).toHaveCount(10);
+  await expect(page.getByText("no final LayerNorm")).toBeVisible();
+  await expect(page.locator(".histogram svg").first()).toBeVisible();
+  await snapshot(page, "browse-feature");
+
+  const neighbours = page.getByRole("region", { name: "Nearest features" }).getByRole("link");
+  const neighbourLabel = (await neighbours.first().textContent())!;
+  const neighbourIndex = Number(neighbourLabel.replace("#", ""));
+  await neighbours.first().click();
+  await expect(page.getByRole("heading", { level: 1, name: `Feature ${neighbourIndex}` })).toBeVisible(afterNavigation);
+  await page.goBack();
+  await expect(page.getByRole("heading", { level: 1, name: `Feature ${firstIndex}` })).toBeVisible(afterNavigation);
+});
+
+test("filters the table to machine-drafted labels and pages with keyset cursors", async ({ page }) => {
+  await page.goto(saePath);
+  await page.getByLabel("Labels").selectOption("drafted");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/label=drafted/, afterNavigation);
+  const statuses = await page.locator("tbody tr td:nth-child(3)").allTextContents();
+  expect(statuses.length).toBeGreaterThan(0);
+  for (const status of statuses) expect(status).toBe("draft");
+
+  await page.goto(`${saePath}?limit=10`);
+  await page.getByRole("link", { name: "Next →" }).first().click();
+  await expect(page.locator("tbody tr").first().getByRole("link")).toHaveText("#10", afterNavigation);
+  await page.getByRole("link", { name: "← Previous" }).first().click();
+  await expect(page.locator("tbody tr").first().getByRole("link")).toHaveText("#0", afterNavigation);
+});
+
+test("model tokens render as text: an HTML-looking token shows literally and runs nothing", async ({ page }) => {
+  let dialogs = 0;
+  page.on("dialog", async (dialog) => {
+    dialogs++;
+    await dialog.dismiss();
+  });
+  await page.goto(featurePath(0));
+  const top = page.getByRole("list", { name: "Top activating examples" }).getByRole("listitem").first();
+  await expect(top.locator(".tok-max")).toHaveText(XSS_TOKEN);
+  await expect(page.locator("main img")).toHaveCount(0);
+  expect(dialogs).toBe(0);
+});
+
+test("examples: hover and keyboard show token id and value; more pages load; context width changes", async ({ page }) => {
+  await page.goto(featurePath(4));
+  const list = page.getByRole("list", { name: "Top activating examples" });
+  const inspector = page.locator("#top-activating-examples-inspector");
+
+  await list.getByRole("listitem").first().locator(".tok-max").hover();
+  await expect(inspector).toContainText("token id");
+  await expect(inspector).toContainText("100% of max");
+
+  await list.getByRole("listitem").first().focus();
+  await page.keyboard.press("ArrowDown");
+  await expect(list.getByRole("listitem").nth(1)).toBeFocused();
+  await page.keyboard.press("ArrowLeft");
+  await expect(inspector).toContainText("position");
+
+  const firstRow = list.getByRole("listitem").first().locator(".tok");
+  const wide = await firstRow.count();
+  await page.getByLabel("Context around max").selectOption("4");
+  await expect.poll(() => firstRow.count()).toBeLessThan(wide);
+  await expect(firstRow).toHaveCount(9);
+
+  await page.getByRole("button", { name: /Show more top examples/ }).click();
+  await expect(list.getByRole("listitem")).toHaveCount(20);
+  await expect(page.getByRole("button", { name: /Show more top examples/ })).toHaveCount(0);
+  await snapshot(page, "browse-feature-examples");
+});
+
+test("previous / next / random navigate between features", async ({ page }) => {
+  await page.goto(featurePath(4));
+  await page.getByRole("link", { name: "#5 →" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Feature 5" })).toBeVisible(afterNavigation);
+  await page.getByRole("link", { name: "← #4" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Feature 4" })).toBeVisible(afterNavigation);
+  await page.getByRole("link", { name: "Random" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: /^Feature \d+$/ })).toBeVisible(afterNavigation);
+  await expect(page).toHaveURL(/\/features\/\d+$/);
+});
+
+test("embed mode renders the feature card alone", async ({ page }) => {
+  await page.goto(`${featurePath(5)}?embed=1`);
+  await expect(page.getByRole("heading", { level: 1, name: /Feature 5/ })).toBeVisible(afterNavigation);
+  await expect(page.locator(".site-header")).toBeHidden();
+  await expect(page.getByRole("navigation", { name: "Breadcrumb" })).toHaveCount(0);
+  await expect(page.getByRole("list", { name: "Top activating examples" }).getByRole("listitem")).toHaveCount(10);
+  await expect(page.getByRole("link", { name: /Open feature 5 in Featurescope/ })).toHaveAttribute("href", featurePath(5));
+  await snapshot(page, "browse-embed");
+});
