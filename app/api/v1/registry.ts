@@ -8,6 +8,7 @@ import "./api-keys/route";
 import "./api-keys/[id]/route";
 import "./admin/users/route";
 import "./admin/users/[id]/route";
+import "./admin/imports/route";
 import "./openapi.json/route";
 import "./saes/[saeId]/route";
 import "./saes/[saeId]/features/route";
