@@ -18,7 +18,7 @@ export interface EmbeddingsConfig {
   timeoutMs: number;
 }
 
-export function embeddingsConfig(env: NodeJS.ProcessEnv = process.env): EmbeddingsConfig | null {
+export function embeddingsConfig(env: Record<string, string | undefined> = process.env): EmbeddingsConfig | null {
   const url = env.FEATURESCOPE_EMBEDDINGS_URL?.trim();
   if (!url) return null;
   return {

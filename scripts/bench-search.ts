@@ -1,0 +1,321 @@
+/**
+ * `npm run bench:search`: label search at scale. Builds a throwaway database (a new embedded
+ * PostgreSQL, or a new database on DATABASE_URL's server), bulk-loads ≥ 1,000,000 synthetic labels
+ * with COPY, then measures
+ *   1. each query class alone (serial, warm): p50 / p95 in the database layer;
+ *   2. GET /api/v1/search/labels under concurrent load (autocannon against the real route handler,
+ *      served by a plain node:http server: auth, validation, rate limiting, response schema).
+ * Options: --labels N (default 1,000,000), --connections N (8), --seconds N (20), --keep.
+ * Prints a Markdown section for docs/BENCHMARKS.md.
+ */
+import http from "node:http";
+import os from "node:os";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { createRequire } from "node:module";
+import postgres from "postgres";
+import { provisionTestDatabase } from "../tests/support/test-database";
+import { seededRandom } from "../lib/fixtures/synthetic";
+
+/** The part of autocannon used here, typed locally (the package ships no types). */
+interface LoadRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  setupRequest?: (request: LoadRequest) => LoadRequest;
+}
+interface LoadResult {
+  requests: { average: number; total: number };
+  errors: number;
+  timeouts: number;
+}
+interface LoadInstance {
+  on(event: "response", listener: (client: unknown, status: number, bytes: number, responseTime: number) => void): void;
+}
+type Autocannon = (
+  options: { url: string; connections: number; duration: number; requests: LoadRequest[] },
+  done: (error: Error | null, result: LoadResult) => void,
+) => LoadInstance;
+const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+}
+const LABELS = option("labels", 1_000_000);
+const CONNECTIONS = option("connections", 8);
+const SECONDS = option("seconds", 20);
+const KEEP = process.argv.includes("--keep");
+const FEATURES_PER_SAE = Math.ceil(LABELS / 2 / 2); // two SAEs, two labels per feature on average
+
+// ---------------------------------------------------------------------------------------------
+// Synthetic label text: real interpretability vocabulary plus a long tail of made-up words, drawn
+// Zipf-like so that a few words are very common (as "tokens", "references" are in real labels).
+// ---------------------------------------------------------------------------------------------
+
+const CONCEPTS = (
+  "deception lying honesty base64 encoding bridge river bank money finance legal contract court law python javascript " +
+  "code brackets parentheses indentation function variable loop recursion error exception json html markup xml url " +
+  "email address phone number date time year month weekday january monday city country france paris london tokyo " +
+  "german french spanish chinese japanese translation quote dialogue speaker pronoun plural past tense verb adjective " +
+  "negation question answer math equation integral fraction percent currency dollar price recipe cooking ingredient " +
+  "sports football score team election politics president vote government medicine disease symptom doctor biology " +
+  "cell protein dna chemistry molecule physics energy gravity planet star galaxy astronomy music song lyrics poetry " +
+  "rhyme story character villain hero emotion anger fear joy sadness sarcasm humor insult toxicity violence weapon " +
+  "safety refusal apology gratitude greeting farewell list bullet heading title citation reference footnote table " +
+  "newline whitespace punctuation comma period capital letter acronym abbreviation hashtag emoji username password " +
+  "security vulnerability exploit hacking golden gate bridge san francisco fog weather storm rain snow temperature"
+).split(" ");
+const ADJECTIVES = "repeated formal informal technical ambiguous first last opening closing nested quoted rare common specific".split(" ");
+const DOMAINS = "code legal documents news articles chat logs scientific papers forum posts fiction recipes emails wikipedia".split(" ");
+const SYLLABLES = "ka lo mi ne ru ta vo shi zen pra tor lin quo bex dru fal gim hov jat kre lum nox pel quin rav sul tyr ulm vex wyn".split(" ");
+
+function buildVocabulary(size: number, random: () => number): string[] {
+  const words = new Set(CONCEPTS);
+  while (words.size < size) {
+    const n = 2 + Math.floor(random() * 3);
+    let word = "";
+    for (let i = 0; i < n; i++) word += SYLLABLES[Math.floor(random() * SYLLABLES.length)];
+    words.add(word);
+  }
+  return [...words];
+}
+
+/** Index into a list with probability ∝ 1/(rank+10): a Zipf-like head without one word dominating. */
+function zipfPicker(n: number, random: () => number): () => number {
+  const cumulative = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) cumulative[i] = sum += 1 / (i + 10);
+  return () => {
+    const target = random() * sum;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid] < target) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+function labelText(vocabulary: string[], pick: () => number, random: () => number): string {
+  const w = () => vocabulary[pick()];
+  const any = <T,>(list: T[]) => list[Math.floor(random() * list.length)];
+  switch (Math.floor(random() * 7)) {
+    case 0: return `references to ${w()} ${w()}`;
+    case 1: return `the word "${w()}" in ${any(DOMAINS)}`;
+    case 2: return `${w()} and ${w()} in ${any(DOMAINS)}`;
+    case 3: return `tokens after ${w()}`;
+    case 4: return `${any(ADJECTIVES)} ${w()} related to ${w()}`;
+    case 5: return `mentions of ${w()}, especially ${w()} ${w()}`;
+    default: return `This feature fires on ${w()} tokens in ${any(DOMAINS)}, particularly ${w()} and ${w()} near ${any(ADJECTIVES)} ${w()}.`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function typo(word: string, random: () => number): string {
+  if (word.length < 5) return word + "e";
+  const at = 1 + Math.floor(random() * (word.length - 2));
+  return random() < 0.5 ? word.slice(0, at) + word.slice(at + 1) : word.slice(0, at) + word[at + 1] + word[at] + word.slice(at + 2);
+}
+
+async function main() {
+  const started = performance.now();
+  const random = seededRandom(20261128);
+  console.log(`[bench] provisioning a throwaway database…`);
+  const database = await provisionTestDatabase("bench_search");
+  process.env.DATABASE_URL = database.url;
+  const sql = postgres(database.url, { max: 4, onnotice: () => {} });
+  try {
+    // ---- load --------------------------------------------------------------------------------
+    const [model] = await sql`
+      INSERT INTO "Model" ("name", "displayName", "architecture", "dModel", "nLayers", "nCtx", "dVocab", "tokenizer", "packagePath", "manifest", "updatedAt")
+      VALUES ('synthetic-bench', 'Synthetic benchmark model (not a real model)', 'synthetic', 512, 4, 128, 8192, 'synthetic', 'synthetic://bench', '{}', now())
+      RETURNING "id"`;
+    const saeIds: number[] = [];
+    for (const layer of [1, 2]) {
+      const [sae] = await sql`
+        INSERT INTO "Sae" ("modelId", "name", "hookName", "layer", "architecture", "dIn", "dSae", "path", "contentHash", "cfg", "status", "updatedAt")
+        VALUES (${model.id}, ${`synthetic-bench-l${layer}`}, ${`blocks.${layer}.hook_resid_post`}, ${layer}, 'topk', 512, ${FEATURES_PER_SAE},
+                'synthetic://bench', ${`bench-${layer}`}, '{}', 'ready', now())
+        RETURNING "id"`;
+      saeIds.push(sae.id);
+      await sql`
+        INSERT INTO "Feature" ("saeId", "index", "maxActivation", "density")
+        SELECT ${sae.id}, i, 1 + random() * 20, power(10, -1 - random() * 4) FROM generate_series(0, ${FEATURES_PER_SAE - 1}) AS i`;
+    }
+    const [{ min: firstFeature, max: lastFeature }] = await sql`SELECT min("id")::int AS min, max("id")::int AS max FROM "Feature"`;
+
+    const vocabulary = buildVocabulary(20_000, random);
+    const pick = zipfPicker(vocabulary.length, random);
+    const loadStart = performance.now();
+    // GIN indexes build far faster in one CREATE INDEX than row by row during COPY
+    await sql`DROP INDEX "Label_text_fts_idx"`;
+    await sql`DROP INDEX "Label_text_trgm_idx"`;
+    const copy = await sql`COPY "Label" ("featureId", "text", "source", "status", "voteScore", "detectionScore", "simulationScore", "updatedAt") FROM STDIN`.writable();
+    const sampleTexts: string[] = [];
+    const escape = (text: string) => text.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n");
+    let chunk = "";
+    for (let i = 0; i < LABELS; i++) {
+      const featureId = firstFeature + Math.floor(random() * (lastFeature - firstFeature + 1));
+      const text = labelText(vocabulary, pick, random);
+      if (i % 5000 === 0) sampleTexts.push(text);
+      const model = random() < 0.6;
+      const status = model ? "draft" : random() < 0.9 ? "accepted" : "rejected";
+      const votes = random() < 0.8 ? 0 : Math.round((random() - 0.3) * 20);
+      const detection = model ? (0.5 + random() * 0.45).toFixed(3) : "\\N";
+      const simulation = model ? (random() * 0.7).toFixed(3) : "\\N";
+      chunk += `${featureId}\t${escape(text)}\t${model ? "model" : "human"}\t${status}\t${votes}\t${detection}\t${simulation}\t2026-11-28 00:00:00\n`;
+      if (chunk.length > 1 << 20) {
+        if (!copy.write(chunk)) await new Promise((resolve) => copy.once("drain", resolve));
+        chunk = "";
+      }
+    }
+    copy.end(chunk);
+    await new Promise<void>((resolve, reject) => {
+      copy.on("finish", () => resolve());
+      copy.on("error", reject);
+    });
+    const copySeconds = (performance.now() - loadStart) / 1000;
+    console.log(`[bench] COPY ${LABELS.toLocaleString("en")} labels: ${copySeconds.toFixed(1)} s`);
+    const indexStart = performance.now();
+    await sql.unsafe(`SET maintenance_work_mem = '256MB'`);
+    await sql.unsafe(`CREATE INDEX "Label_text_fts_idx" ON "Label" USING GIN (to_tsvector('english', "text"))`);
+    await sql.unsafe(`CREATE INDEX "Label_text_trgm_idx" ON "Label" USING GIN ("text" gin_trgm_ops)`);
+    // current labels, so the unlabelled filter and the current-label bonus have something to do
+    await sql`
+      UPDATE "Feature" f SET "currentLabelId" = c."id", "labelStatus" = c."status"
+      FROM (SELECT DISTINCT ON ("featureId") "id", "featureId", "status" FROM "Label" WHERE "status" <> 'rejected' ORDER BY "featureId", "voteScore" DESC, "id") c
+      WHERE c."featureId" = f."id"`;
+    const indexSeconds = (performance.now() - indexStart) / 1000;
+    console.log(`[bench] indexes and current labels: ${indexSeconds.toFixed(1)} s`);
+
+    const { rebuildSearchLexicon, searchLabels } = await import("../lib/db/search");
+    const { labelSearchQuerySchema } = await import("../lib/search/contracts");
+    const lexiconStart = performance.now();
+    const lexemes = await rebuildSearchLexicon();
+    const lexiconSeconds = (performance.now() - lexiconStart) / 1000;
+    await sql`ANALYZE`;
+    console.log(`[bench] vocabulary: ${lexemes.toLocaleString("en")} lexemes in ${lexiconSeconds.toFixed(1)} s`);
+
+    // ---- queries -----------------------------------------------------------------------------
+    const wordsOf = (text: string) => text.toLowerCase().match(/[a-z0-9]+/g)?.filter((w) => w.length > 3 && !["tokens", "this", "feature", "fires", "particularly", "references", "mentions", "especially", "related", "after", "near", "word"].includes(w)) ?? [];
+    type QueryClass = "one word" | "two words" | "typo" | "prefix" | "concept + filter";
+    const queries: { cls: QueryClass; params: Record<string, string> }[] = [];
+    for (let i = 0; i < 200; i++) {
+      const words = wordsOf(sampleTexts[i % sampleTexts.length]);
+      if (words.length < 2) continue;
+      const cls = (["one word", "two words", "typo", "prefix", "concept + filter"] as const)[i % 5];
+      const params: Record<string, string> = {};
+      if (cls === "one word") params.q = words[0];
+      if (cls === "two words") params.q = `${words[0]} ${words[1]}`;
+      if (cls === "typo") params.q = typo(words[0], random);
+      if (cls === "prefix") params.q = words[0].slice(0, Math.max(3, words[0].length - 3));
+      if (cls === "concept + filter") {
+        params.q = CONCEPTS[Math.floor(random() * CONCEPTS.length)];
+        params.sae = String(saeIds[i % 2]);
+        params.labels = i % 2 ? "human" : "unlabelled";
+        params.maxDensity = "0.01";
+      }
+      queries.push({ cls, params });
+    }
+
+    // 1. serial, warm
+    for (const query of queries.slice(0, 20)) await searchLabels(labelSearchQuerySchema.parse(query.params));
+    const serial = new Map<QueryClass, number[]>();
+    const truncatedCount = { n: 0 };
+    for (const query of queries) {
+      const t0 = performance.now();
+      const page = await searchLabels(labelSearchQuerySchema.parse(query.params));
+      const ms = performance.now() - t0;
+      if (page.truncated) truncatedCount.n++;
+      serial.set(query.cls, [...(serial.get(query.cls) ?? []), ms]);
+    }
+    // sanity: a typo still finds its word
+    const check = await searchLabels(labelSearchQuerySchema.parse({ q: "decepton" }));
+    console.log(`[bench] sanity: "decepton" → ${check.results.length} results, first: ${JSON.stringify(check.results[0]?.label.text)}`);
+
+    // 2. concurrent, through the real route handler
+    const { GET } = await import("../app/api/v1/search/labels/route");
+    const server = http.createServer(async (req, res) => {
+      const request = new Request(`http://bench${req.url}`, { headers: req.headers as Record<string, string> });
+      const response = await GET(request);
+      res.writeHead(response.status, { "content-type": "application/json" });
+      res.end(Buffer.from(await response.arrayBuffer()));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    let next = 0;
+    const statuses = new Map<number, number>();
+    const latencies: number[] = [];
+    const result = await new Promise<LoadResult>((resolve, reject) => {
+      const instance = autocannon({
+        url: `http://127.0.0.1:${port}`,
+        connections: CONNECTIONS,
+        duration: SECONDS,
+        requests: [{
+          method: "GET",
+          setupRequest: (request) => {
+            const query = queries[next++ % queries.length];
+            // each request from its own address: the route's per-client rate limit models one person, not a crowd
+            return {
+              ...request,
+              path: `/api/v1/search/labels?${new URLSearchParams(query.params)}`,
+              headers: { ...request.headers, "x-forwarded-for": `10.0.${(next >> 8) & 255}.${next & 255}` },
+            };
+          },
+        }],
+      }, (error, done) => (error ? reject(error) : resolve(done)));
+      // client-side latency of every response (autocannon's summary has no p95)
+      instance.on("response", (_client, status, _bytes, responseTime) => {
+        latencies.push(responseTime);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      });
+    });
+    server.close();
+
+    // ---- report ------------------------------------------------------------------------------
+    const lines: string[] = [];
+    const fmt = (x: number) => x.toFixed(1);
+    lines.push(`## Search`, "");
+    lines.push(`\`npm run bench:search\` on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()} (shared), PostgreSQL 17, ${new Date().toISOString().slice(0, 10)}.`);
+    lines.push(`${LABELS.toLocaleString("en")} synthetic labels (20,000-word Zipf-like vocabulary, 7 templates, 60% model drafts) on ${(2 * FEATURES_PER_SAE).toLocaleString("en")} features of 2 SAEs, loaded with COPY in ${fmt(copySeconds)} s; GIN indexes and current labels ${fmt(indexSeconds)} s; label vocabulary (${lexemes.toLocaleString("en")} lexemes) ${fmt(lexiconSeconds)} s.`, "");
+    lines.push("Serial, warm, database layer (`searchLabels`), 40 queries per class:", "");
+    lines.push("| query class | p50 ms | p95 ms | max ms |", "|---|---:|---:|---:|");
+    const all: number[] = [];
+    for (const [cls, times] of serial) {
+      const sorted = [...times].sort((a, b) => a - b);
+      all.push(...times);
+      lines.push(`| ${cls} | ${fmt(percentile(sorted, 50))} | ${fmt(percentile(sorted, 95))} | ${fmt(sorted[sorted.length - 1])} |`);
+    }
+    const allSorted = all.sort((a, b) => a - b);
+    lines.push(`| all | ${fmt(percentile(allSorted, 50))} | ${fmt(percentile(allSorted, 95))} | ${fmt(allSorted[allSorted.length - 1])} |`, "");
+    lines.push(`${truncatedCount.n} of ${queries.length} queries matched more than the 2,000 ranked candidates.`, "");
+    lines.push(`Concurrent: autocannon, ${CONNECTIONS} connections, ${SECONDS} s, GET /api/v1/search/labels through its defineRoute handler (auth, validation, rate limit, response schema) on node:http, the same ${queries.length} queries in rotation:`, "");
+    lines.push("| requests | req/s | p50 ms | p95 ms | p99 ms | max ms | statuses |", "|---:|---:|---:|---:|---:|---:|---|");
+    const statusText = [...statuses].map(([s, n]) => `${s}×${n}`).join(", ");
+    const sortedLatencies = latencies.sort((a, b) => a - b);
+    lines.push(`| ${sortedLatencies.length} | ${fmt(result.requests.average)} | ${fmt(percentile(sortedLatencies, 50))} | ${fmt(percentile(sortedLatencies, 95))} | ${fmt(percentile(sortedLatencies, 99))} | ${fmt(sortedLatencies[sortedLatencies.length - 1])} | ${statusText} |`);
+    const report = lines.join("\n");
+    console.log(`\n${report}\n`);
+    console.log(`[bench] done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    await sql.end();
+    const { disconnectDb } = await import("../lib/db/client");
+    await disconnectDb();
+    if (KEEP) console.log(`[bench] kept ${database.url}`);
+    else await database.teardown();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
