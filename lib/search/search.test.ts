@@ -1,0 +1,150 @@
+import { describe, expect, it } from "vitest";
+import { decodeSearchCursor, encodeSearchCursor } from "./cursor";
+import { highlightRanges, segments, snippetWindow, trigramSimilarity } from "./highlight";
+import { candidateTsquery, queryWords, termVariants, tsqueryLexeme, type SearchTerm } from "./query";
+import { qualityMultiplier } from "./ranking";
+import { buildVocabularyIndex, tokenPieces } from "./tokens";
+import { embeddingsConfig, textHash, unitVector } from "./embeddings";
+
+const term = (word: string, lexeme: string | null, corrections: string[] = []): SearchTerm => ({
+  word, lexeme, corrections: corrections.map((c) => ({ lexeme: c, similarity: 0.5 })),
+});
+
+describe("query words", () => {
+  it("keeps letters and digits, lower-cased, in order, without repeats", () => {
+    expect(queryWords("Golden  Gate, golden BRIDGE!")).toEqual(["golden", "gate", "bridge"]);
+    expect(queryWords("base64-encoded über 東京")).toEqual(["base64", "encoded", "über", "東京"]);
+  });
+
+  it("turns query syntax into separators, so nothing the user types is an operator", () => {
+    expect(queryWords("a & b | !c :* 'd' (e)")).toEqual(["a", "b", "c", "d", "e"]);
+    expect(queryWords("  ")).toEqual([]);
+  });
+
+  it("caps the number and length of words", () => {
+    expect(queryWords("a b c d e f g h i j k")).toHaveLength(8);
+    expect(queryWords("x".repeat(100))[0]).toHaveLength(48);
+  });
+});
+
+describe("tsquery building", () => {
+  it("quotes lexemes so quotes and backslashes cannot break out", () => {
+    expect(tsqueryLexeme("it's")).toBe("'it''s'");
+    expect(tsqueryLexeme("a\\b", true)).toBe("'a\\\\b':*");
+  });
+
+  it("gives each term its exact form, a prefix and its corrections; stop words none", () => {
+    expect(termVariants(term("bridges", "bridg", ["bridge"])).map((v) => [v.tsquery, v.kind])).toEqual([
+      ["'bridg'", "exact"], ["'bridg':*", "prefix"], ["'bridge'", "correction"],
+    ]);
+    expect(termVariants(term("at", "at")).map((v) => v.kind)).toEqual(["exact"]);
+    expect(termVariants(term("the", null))).toEqual([]);
+  });
+
+  it("requires every term, or any term when relaxed, and is null for only stop words", () => {
+    const terms = [term("golden", "golden"), term("the", null), term("gate", "gate")];
+    expect(candidateTsquery(terms, true)).toBe("('golden' | 'golden':*) & ('gate' | 'gate':*)");
+    expect(candidateTsquery(terms, false)).toBe("('golden' | 'golden':*) | ('gate' | 'gate':*)");
+    expect(candidateTsquery([term("the", null)], true)).toBeNull();
+  });
+});
+
+describe("highlighting", () => {
+  it("computes pg_trgm's similarity", () => {
+    expect(trigramSimilarity("bridge", "bridge")).toBe(1);
+    // "  b"," br","bri","rid","idg" shared; 9 distinct in all
+    expect(trigramSimilarity("bridge", "bridgr")).toBeCloseTo(5 / 9, 6);
+    expect(trigramSimilarity("", "x")).toBe(0);
+  });
+
+  it("marks stem matches, prefixes, corrections and typo matches, merging a phrase", () => {
+    const text = "The Golden Gate Bridges of deceptive landmarks";
+    const ranges = highlightRanges(text, [term("golden", "golden"), term("gate", "gate"), term("brigde", "brigd", ["bridg"]), term("decepton", "decepton")]);
+    expect(ranges.map((r) => text.slice(r.start, r.end))).toEqual(["Golden Gate Bridges", "deceptive"]);
+  });
+
+  it("does not highlight stop words or short stems inside other words", () => {
+    expect(highlightRanges("the theory of at attic", [term("the", null), term("at", "at")]).length).toBe(1);
+  });
+
+  it("splits text into segments that cover it exactly", () => {
+    const text = "<img src=x onerror=alert(1)> in prose";
+    const parts = segments(text, [{ start: 32, end: 37 }]);
+    expect(parts).toEqual([{ text: "<img src=x onerror=alert(1)> in ", match: false }, { text: "prose", match: true }]);
+    expect(parts.map((p) => p.text).join("")).toBe(text);
+    expect(segments("abc", [{ start: 2, end: 99 }, { start: -5, end: 1 }])).toEqual([
+      { text: "a", match: true }, { text: "b", match: false }, { text: "c", match: true },
+    ]);
+  });
+
+  it("windows long texts around the first match", () => {
+    const text = `${"word ".repeat(100)}needle ${"tail ".repeat(100)}`;
+    const start = text.indexOf("needle");
+    const window = snippetWindow(text, [{ start, end: start + 6 }], 100);
+    expect(window.clippedStart && window.clippedEnd).toBe(true);
+    expect(window.text.length).toBeLessThanOrEqual(100);
+    expect(window.text.slice(window.ranges[0].start, window.ranges[0].end)).toBe("needle");
+    expect(snippetWindow("short", [], 100)).toEqual({ text: "short", ranges: [], clippedStart: false, clippedEnd: false });
+  });
+});
+
+describe("token pieces", () => {
+  const vocabulary = buildVocabularyIndex(
+    [" the", " Golden", " Gate", "Gate", " gate", "base", "64", " Paris", "\n", " ", "<img src=x onerror=alert(1)>", "b", "a", "s", "e"]
+      .map((text, tokenId) => ({ tokenId, text })),
+  );
+
+  it("matches case- and space-insensitively, with every token id of that text", () => {
+    expect(tokenPieces("golden GATE", vocabulary)).toEqual([
+      { text: "golden", tokenIds: [1] }, { text: "gate", tokenIds: [2, 3, 4] },
+    ]);
+  });
+
+  it("splits a word the vocabulary lacks into its longest pieces", () => {
+    expect(tokenPieces("base64", vocabulary)?.map((p) => p.text)).toEqual(["base", "64"]);
+  });
+
+  it("keeps a token with spaces and markup whole", () => {
+    expect(tokenPieces("<img src=x onerror=alert(1)>", vocabulary)).toEqual([{ text: "<img src=x onerror=alert(1)>", tokenIds: [10] }]);
+  });
+
+  it("is null when a character is not in the vocabulary; whitespace-only tokens are never searched", () => {
+    expect(tokenPieces("zebra", vocabulary)).toBeNull();
+    expect(vocabulary.byText.has("")).toBe(false);
+    expect(tokenPieces("   ", vocabulary)).toEqual([]);
+  });
+});
+
+describe("ranking", () => {
+  it("rewards votes with diminishing returns, capped, and scores against chance", () => {
+    expect(qualityMultiplier(0, null, null)).toBe(1);
+    expect(qualityMultiplier(1, null, null)).toBeGreaterThan(1);
+    expect(qualityMultiplier(100, null, null)).toBeCloseTo(1.3, 9);
+    expect(qualityMultiplier(-3, null, null)).toBeLessThan(1);
+    expect(qualityMultiplier(0, 0.5, 0)).toBe(1);
+    expect(qualityMultiplier(0, 0.9, 0.6)).toBeGreaterThan(qualityMultiplier(0, 0.6, 0.1));
+  });
+});
+
+describe("cursors", () => {
+  it("round-trip scores exactly and refuse anything else", () => {
+    const score = 0.31125788451936065;
+    expect(decodeSearchCursor(encodeSearchCursor(score, 27))).toEqual({ score, featureId: 27 });
+    expect(decodeSearchCursor("not a cursor")).toBeNull();
+    expect(decodeSearchCursor(Buffer.from("[1, 2.5]").toString("base64url"))).toBeNull();
+    expect(decodeSearchCursor(undefined)).toBeNull();
+  });
+});
+
+describe("embeddings configuration", () => {
+  it("is off without a URL and has defaults otherwise", () => {
+    expect(embeddingsConfig({})).toBeNull();
+    expect(embeddingsConfig({ FEATURESCOPE_EMBEDDINGS_URL: "http://x/v1/" })).toMatchObject({ url: "http://x/v1", model: "text-embedding-3-small", apiKey: null });
+  });
+
+  it("normalises vectors and hashes text as PostgreSQL does", () => {
+    expect(unitVector([3, 4])).toEqual([0.6, 0.8]);
+    expect(() => unitVector([0, 0])).toThrow(/zero vector/);
+    expect(textHash("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+});
