@@ -31,7 +31,7 @@ def load_model(path=None):
     path = path or os.path.join(CACHE, 'ckpt', 'final.pt')
     ck = torch.load(path, map_location='cpu')
     c = ck['cfg']
-    m = GPT2(c['vocab'], c['n_ctx'], c['d'], c['n_layers'], c['n_heads'], c['d_mlp'], c['eps'])
+    m = GPT2(c['vocab'], c['n_ctx'], c['d'], c['n_layers'], c['n_heads'], c['d_mlp'], c['eps'], c.get('untied', False))
     m.load_state_dict(ck['model'])
     m.eval()
     return m, ck

@@ -3,7 +3,7 @@
 Parameter names and shapes follow Hugging Face GPT-2 *without* the `transformer.` prefix
 (Conv1D weights are [in, out]): wte.weight, wpe.weight, h.N.ln_1.{weight,bias},
 h.N.attn.c_attn.{weight,bias}, h.N.attn.c_proj.{weight,bias}, h.N.ln_2.*, h.N.mlp.c_fc.*,
-h.N.mlp.c_proj.*, ln_f.*. W_U = wte.weight.T (tied), no unembedding bias.
+h.N.mlp.c_proj.*, ln_f.*. W_U = wte.weight.T (tied) or lm_head.weight.T (untied=True), no unembedding bias.
 forward(..., hooks=dict) records activations named like TransformerLens hooks; `edit` may
 replace a hook's activation (fn(name, tensor) -> tensor), used for SAE splicing / ablation.
 """
@@ -64,9 +64,12 @@ class Block(nn.Module):
 
 
 class GPT2(nn.Module):
-    def __init__(self, vocab, n_ctx=128, d=256, n_layers=2, n_heads=4, d_mlp=None, eps=1e-5):
+    def __init__(self, vocab, n_ctx=128, d=256, n_layers=2, n_heads=4, d_mlp=None, eps=1e-5, untied=False):
         super().__init__()
-        self.cfg = dict(vocab=vocab, n_ctx=n_ctx, d=d, n_layers=n_layers, n_heads=n_heads, d_mlp=d_mlp or 4 * d, eps=eps)
+        self.cfg = dict(vocab=vocab, n_ctx=n_ctx, d=d, n_layers=n_layers, n_heads=n_heads, d_mlp=d_mlp or 4 * d, eps=eps,
+                        untied=untied)
+        if untied:  # HF GPT2LMHeadModel's lm_head.weight [V, D]; W_U = lm_head.weight.T
+            self.lm_head = nn.Linear(d, vocab, bias=False)
         self.wte = nn.Embedding(vocab, d)
         self.wpe = nn.Embedding(n_ctx, d)
         nn.init.normal_(self.wte.weight, std=0.02)
@@ -96,4 +99,4 @@ class GPT2(nn.Module):
             x = hk(f'blocks.{L}.hook_resid_post', x)
             if stop_at is not None and stop_at == L:
                 return None
-        return self.ln_f(x) @ self.wte.weight.T
+        return self.ln_f(x) @ (self.lm_head.weight.T if self.cfg.get('untied') else self.wte.weight.T)

@@ -34,6 +34,8 @@ ap.add_argument('--heads', type=int, default=4)
 ap.add_argument('--batch', type=int, default=16)
 ap.add_argument('--lr', type=float, default=2e-3)
 ap.add_argument('--bench', action='store_true')
+ap.add_argument('--bigram-init', action='store_true',
+                help='untied unembedding; initialise wte / lm_head from a rank-(d-1) factorisation of the bigram log-probabilities')
 ap.add_argument('--distill', type=float, default=0.5,
                 help='initial weight of the bigram-teacher soft-target loss (decays linearly to 0 at 60%% of the budget)')
 ap.add_argument('--extend-minutes', type=float, default=0,
@@ -92,7 +94,31 @@ def evaluate(model):
     return float(np.mean(ls))
 
 
-model = GPT2(vocab, N_CTX, args.d, args.layers, args.heads)
+def bigram_init(model, P):
+    """wte[a] . W_U ~= centred log P(.|a) (frequency-weighted rank d-1 SVD); wte rows zero-mean so the final
+    LayerNorm only rescales them (each row's scale is lost; a global scale is fitted)."""
+    V, d = P.shape[0], model.cfg['d']
+    r = d - 1
+    tr = train.astype(np.int64)
+    w = torch.from_numpy((np.bincount(tr, minlength=V) + 1.0) / (len(tr) + V)).float()
+    M = torch.log(P)
+    M = M - M.mean(1, keepdim=True)
+    U, S, Vt = torch.svd_lowrank(w.sqrt()[:, None] * M, q=r + 10, niter=3)
+    A = U[:, :r] * S[:r].sqrt() / w.sqrt()[:, None]          # V x r
+    Bm = S[:r].sqrt()[:, None] * Vt[:, :r].T                  # r x V
+    C = torch.eye(d) - 1.0 / d
+    Q, _ = torch.linalg.qr(C[:, :r])                          # d x r, orthonormal, columns zero-mean
+    E = A @ Q.T                                               # V x d, rows zero-mean
+    norms = E.norm(dim=1)
+    rho = float((w * norms).sum() / w.sum()) / math.sqrt(d)    # typical rms of a row
+    with torch.no_grad():
+        model.wte.weight.copy_(E / (rho + 1e-8))                 # rows with weighted-mean rms ~ 1
+        model.lm_head.weight.copy_((Q @ Bm * rho).T)             # [V, d]
+        model.ln_f.weight.fill_(1.0)
+        model.ln_f.bias.zero_()
+
+
+model = GPT2(vocab, N_CTX, args.d, args.layers, args.heads, untied=args.bigram_init)
 opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.05)
 os.makedirs(CK, exist_ok=True)
 state = {'step': 0, 'budget_s': args.minutes * 60, 'elapsed': 0.0}
@@ -106,6 +132,12 @@ if os.path.exists(os.path.join(CK, 'latest.pt')) and not args.bench:
         state['phase'] = {'start_s': state['elapsed'], 'budget_s': args.extend_minutes * 60, 'peak': args.lr * 0.3}
         state['budget_s'] = state['elapsed'] + args.extend_minutes * 60
         print('extending by', args.extend_minutes, 'minutes', flush=True)
+if args.bigram_init and state['step'] == 0:
+    TEACHER = build_teacher(vocab)
+    bigram_init(model, TEACHER)
+    print('bigram init: held-out CE at step 0 =', round(evaluate(model), 4), flush=True)
+    if args.bench:
+        sys.exit(0)
 rng = np.random.default_rng(1000 + state['step'])
 curve_path = os.path.join(CACHE, 'train_curve.csv')
 if state['step'] == 0 and not args.bench:

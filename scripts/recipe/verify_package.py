@@ -44,7 +44,7 @@ if __name__ == '__main__':
     torch.set_num_threads(1)
     ck = torch.load(args.ckpt, map_location='cpu')
     c = ck['cfg']
-    m = GPT2(c['vocab'], c['n_ctx'], c['d'], c['n_layers'], c['n_heads'], c['d_mlp'], c['eps'])
+    m = GPT2(c['vocab'], c['n_ctx'], c['d'], c['n_layers'], c['n_heads'], c['d_mlp'], c['eps'], c.get('untied', False))
     m.load_state_dict(ck['model'])
     m.eval()
     res, worst = verify(m, args.pkg, os.path.join(os.path.dirname(__file__), '..', '..', '.cache', 'recipe', 'verify'), args.tol)
