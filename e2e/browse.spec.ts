@@ -119,3 +119,43 @@ test("embed mode renders the feature card alone", async ({ page }) => {
   await expect(page.getByRole("link", { name: /Open feature 5 in Featurescope/ })).toHaveAttribute("href", featurePath(5));
   await snapshot(page, "browse-embed");
 });
+
+test("test your own text highlights each token by the feature's activation and marks the max on the histogram", async ({ page }) => {
+  // The inference service is covered by its own tests; here the page's side of the contract is checked
+  // with a canned POST /api/v1/activations answer in exactly the route's response shape.
+  let requestBody: { text?: string; saes?: { saeId: number; features: number[] }[] } = {};
+  await page.route("**/api/v1/activations", async (route) => {
+    requestBody = route.request().postDataJSON();
+    const saeId = requestBody.saes![0].saeId;
+    await route.fulfill({
+      json: {
+        modelId: 1,
+        executionProvider: "cpu",
+        tokens: [
+          { id: 0, text: "<|endoftext|>", partial: false, bos: true },
+          { id: 9, text: " Paris", partial: false, bos: false },
+          { id: 11, text: " is", partial: false, bos: false },
+          { id: 38, text: XSS_TOKEN, partial: false, bos: false },
+          { id: 8, text: "\n", partial: false, bos: false },
+        ],
+        saes: [{ saeId, saeName: SYNTHETIC_SAE_NAME, hookName: "blocks.1.hook_resid_post", perToken: [], top: [],
+          features: [{ index: 4, values: [50, 2.5, 0, 1.25, 0] }] }],
+        timingsMs: { total: 12, forward: 8, encode: 2 },
+      },
+    });
+  });
+  await page.goto(featurePath(4));
+  await page.getByLabel("Text to run through the model").fill(`Paris is ${XSS_TOKEN}`);
+  await page.getByRole("button", { name: "Show activations" }).click();
+  const tokens = page.getByTestId("probe-tokens").locator(".tok");
+  await expect(tokens).toHaveCount(5);
+  expect(requestBody.saes![0].features).toEqual([4]);
+  // the max ignores BOS (50) and lands on " Paris"
+  await expect(page.getByTestId("probe-tokens").locator(".tok-max")).toHaveText(" Paris");
+  await expect(tokens.nth(3)).toHaveText(XSS_TOKEN);
+  await expect(tokens.nth(2)).not.toHaveAttribute("style", /background/);
+  await expect(tokens.nth(1)).toHaveAttribute("style", /background-color: rgba\(255, 122, 0/);
+  await expect(page.locator(".histogram").first()).toContainText("your text 2.50");
+  await expect(page.locator("main img")).toHaveCount(0);
+  await snapshot(page, "browse-test-your-text");
+});

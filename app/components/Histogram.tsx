@@ -78,6 +78,7 @@ export function Histogram({ min, max, counts, label, xLabel, marker, signed = fa
             x={marker.value}
             stroke="#1a1d21"
             strokeDasharray="4 2"
+            ifOverflow="extendDomain"
             label={{ value: marker.label, position: "top", fontSize: 11, fill: "#1a1d21" }}
           />
         )}

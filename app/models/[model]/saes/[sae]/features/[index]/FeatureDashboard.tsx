@@ -7,6 +7,8 @@ import type { FeaturePageData, LabelView } from "@/lib/db/features";
 import { ContextWidthControl, ExampleSettingsProvider } from "@/app/components/ExampleSettings";
 import { ExampleList } from "@/app/components/ExampleList";
 import { Histogram } from "@/app/components/Histogram";
+import { ProbedHistogram, ProbeProvider } from "@/app/components/probe";
+import { TestYourText } from "./TestYourText";
 import { LogitBars } from "@/app/components/LogitBars";
 import { densityAsOneIn, featureHref, formatActivation, formatDensity, formatShare } from "@/app/components/format";
 
@@ -62,6 +64,7 @@ export function FeatureDashboard({ data, embed = false }: { data: FeaturePageDat
 
   return (
     <ExampleSettingsProvider>
+      <ProbeProvider>
       <div className="feature-layout">
         <div>
           <dl className="metric-grid" aria-label="Feature statistics">
@@ -108,6 +111,13 @@ export function FeatureDashboard({ data, embed = false }: { data: FeaturePageDat
                   />
                 )}
               </section>
+
+              {!embed && (
+                <section aria-labelledby="test-text">
+                  <h2 id="test-text">Test your own text</h2>
+                  <TestYourText modelId={sae.model.id} saeId={sae.id} index={feature.index} maxActivation={feature.maxActivation} />
+                </section>
+              )}
 
               {!embed && data.intervals.length > 0 && (
                 <section aria-labelledby="intervals">
@@ -156,7 +166,7 @@ export function FeatureDashboard({ data, embed = false }: { data: FeaturePageDat
             <section className="side-panel" aria-labelledby="histogram">
               <h2 id="histogram">Activation density</h2>
               <p className="note">{formatDensity(feature.density)} of tokens are non-zero; their activations:</p>
-              <Histogram
+              <ProbedHistogram
                 label="Histogram of non-zero activations"
                 xLabel="activation"
                 min={feature.histogram.min}
@@ -211,6 +221,7 @@ export function FeatureDashboard({ data, embed = false }: { data: FeaturePageDat
           )}
         </aside>
       </div>
+      </ProbeProvider>
     </ExampleSettingsProvider>
   );
 }
