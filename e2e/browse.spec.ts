@@ -105,6 +105,10 @@ test("previous / next / random navigate between features", async ({ page }) => {
   await expect(page.getByRole("heading", { level: 1, name: "Feature 5" })).toBeVisible(afterNavigation);
   await page.getByRole("link", { name: "← #4" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Feature 4" })).toBeVisible(afterNavigation);
+  await page.keyboard.press("]");
+  await expect(page.getByRole("heading", { level: 1, name: "Feature 5" })).toBeVisible(afterNavigation);
+  await page.keyboard.press("[");
+  await expect(page.getByRole("heading", { level: 1, name: "Feature 4" })).toBeVisible(afterNavigation);
   await page.getByRole("link", { name: "Random" }).click();
   await expect(page.getByRole("heading", { level: 1, name: /^Feature \d+$/ })).toBeVisible(afterNavigation);
   await expect(page).toHaveURL(/\/features\/\d+$/);

@@ -157,7 +157,7 @@ export default async function SaePage({ params, searchParams }: Params) {
         <div className="actions">
           <button type="submit">Apply</button>
           <Link className="button" href={base}>Reset</Link>
-          <Link className="button" href={`${base}/random`} prefetch={false}>Random feature</Link>
+          <a className="button" href={`${base}/random`}>Random feature</a>
         </div>
         <p id="density-help" className="note" style={{ flexBasis: "100%", margin: 0 }}>
           Density is the fraction of tokens on which a feature fires (0.01 = 1%).

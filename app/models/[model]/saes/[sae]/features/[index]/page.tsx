@@ -6,7 +6,9 @@ import { getFeaturePage } from "@/lib/db/features";
 import { CopyButton } from "@/app/components/CopyButton";
 import { featureHref, saeHref } from "@/app/components/format";
 import { decodeSegment } from "@/app/components/segments";
+import { steerHref } from "@/lib/steering/query";
 import { FeatureDashboard, StatusBadge } from "./FeatureDashboard";
+import { FeatureKeys } from "./FeatureKeys";
 import "@/app/components/browse.css";
 
 export const dynamic = "force-dynamic";
@@ -83,23 +85,30 @@ export default async function FeaturePage({ params, searchParams }: Params) {
         </div>
         <nav className="feature-nav" aria-label="Feature navigation">
           {data.prevIndex !== null ? (
-            <Link className="button" href={featureHref(modelName, saeName, data.prevIndex)} rel="prev" aria-keyshortcuts="Alt+ArrowLeft">← #{data.prevIndex}</Link>
+            <Link className="button" href={featureHref(modelName, saeName, data.prevIndex)} rel="prev" aria-keyshortcuts="[">← #{data.prevIndex}</Link>
           ) : (
             <span className="button-link muted" aria-disabled="true">← first</span>
           )}
           {data.nextIndex !== null ? (
-            <Link className="button" href={featureHref(modelName, saeName, data.nextIndex)} rel="next">#{data.nextIndex} →</Link>
+            <Link className="button" href={featureHref(modelName, saeName, data.nextIndex)} rel="next" aria-keyshortcuts="]">#{data.nextIndex} →</Link>
           ) : (
             <span className="button-link muted" aria-disabled="true">last →</span>
           )}
-          <Link className="button" href={`${sae$}/random`} prefetch={false}>Random</Link>
+          <a className="button" href={`${sae$}/random`} aria-keyshortcuts="r">Random</a>
           <a className="button" href={permalink} title="Permanent link to this feature">Permalink</a>
           <CopyButton source={{ text: permalink }} label="Copy link" />
           <CopyButton source={{ url: jsonUrl }} label="Copy as JSON" />
           <a className="button" href={`${permalink}?embed=1`}>Embed</a>
+          <a className="button" href={steerHref({ modelId: data.sae.model.id, saeId: data.sae.id, feature: index })}>Steer with this feature</a>
         </nav>
       </header>
+      <FeatureKeys
+        prevHref={data.prevIndex !== null ? featureHref(modelName, saeName, data.prevIndex) : null}
+        nextHref={data.nextIndex !== null ? featureHref(modelName, saeName, data.nextIndex) : null}
+        randomHref={`${sae$}/random`}
+      />
       <FeatureDashboard data={data} />
+      <p className="note">Keys: <kbd>[</kbd> previous feature, <kbd>]</kbd> next, <kbd>r</kbd> random; in examples <kbd>↑</kbd>/<kbd>↓</kbd> and <kbd>←</kbd>/<kbd>→</kbd>.</p>
     </article>
   );
 }
