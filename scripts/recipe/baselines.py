@@ -49,3 +49,9 @@ res['model_step'] = ck.get('state', {}).get('step')
 res['model_tokens_seen'] = ck.get('state', {}).get('step', 0) * 16 * 127
 print(json.dumps(res, indent=1))
 json.dump(res, open(os.path.join(CACHE, 'baselines.json'), 'w'), indent=1)
+# provenance merged into demo/model/manifest.json by export_package.py --training-json
+json.dump({'heldoutLoss': round(res['model'], 4), 'bigramBaseline': round(res['bigram'], 4), 'unigramBaseline': round(res['unigram'], 4),
+           'heldoutEval': '1000 fixed held-out contexts (BOS + 127 tokens), 127,000 predictions; see demo/README.md',
+           'tokensSeen': res['model_tokens_seen'], 'steps': res['model_step'],
+           'objective': 'next-token CE, with bigram-teacher distillation during the first 60% of the time budget'},
+          open(os.path.join(CACHE, 'baselines_training.json'), 'w'), indent=1)

@@ -31,7 +31,7 @@ SAES = {
     'mlp0-topk': dict(hook='blocks.0.mlp.hook_post', layer=0, arch='topk', mult=8, k=32, tokens=1_000_000, minutes=8),
     'resid0-topk': dict(hook='blocks.0.hook_resid_post', layer=0, arch='topk', mult=16, k=16, tokens=1_500_000, minutes=3.5),
     'resid1-topk': dict(hook='blocks.1.hook_resid_post', layer=1, arch='topk', mult=16, k=16, tokens=1_500_000, minutes=3.5),
-    'resid0-relu': dict(hook='blocks.0.hook_resid_post', layer=0, arch='standard', mult=8, l1=4.0, tokens=1_500_000, minutes=2.5),
+    'resid0-relu': dict(hook='blocks.0.hook_resid_post', layer=0, arch='standard', mult=8, l1=12.0, tokens=1_500_000, minutes=2.5),
 }
 
 
@@ -127,7 +127,7 @@ def train_one(sid, spec, acts_tr, log):
             f = sae.encode(x)
             xh = f @ sae.W_dec + sae.b_dec
             mse = (x - xh).pow(2).sum(-1).mean()
-            l1c = spec['l1'] * min(1.0, step / (0.1 * steps))
+            l1c = spec['l1'] * min(1.0, frac / 0.1)
             sp = (f * sae.W_dec.norm(dim=1)).sum(-1).mean()
             loss = mse + l1c * sp / d_in * 10
             fired = (f > 0).any(0)
