@@ -18,6 +18,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
           <nav aria-label="Main">
             <Link href="/">Models &amp; SAEs</Link>
             <Link href="/search">Search</Link>
+            <Link href="/steer">Steer</Link>
             <Link href="/api-docs">API</Link>
             <Link href="/status">Status</Link>
           </nav>
