@@ -4,6 +4,7 @@
  * parameters as the /api/v1/search endpoints.
  */
 import type { Metadata } from "next";
+import { ZodError } from "zod";
 import Link from "next/link";
 import { ApiError } from "@/lib/api/errors";
 import { listModelsWithSaes } from "@/lib/db/catalog";
@@ -17,7 +18,10 @@ import { searchSemantic } from "@/lib/db/search-semantic";
 import { ActivationResults } from "./ActivationResults";
 import { LabelResults } from "./LabelResults";
 import { SemanticResults } from "./SemanticResults";
-import { flatParams, MODE_NAMES, SEARCH_MODES, searchHref, searchMode, type RawSearchParams, type SearchMode } from "./params";
+import { ContrastResults } from "./ContrastResults";
+import { InferenceResults } from "./InferenceResults";
+import { contrastSearch, textFeatures, type ContrastSearchResult, type TextFeatures } from "@/lib/search/inference";
+import { flatParams, MODE_NAMES, promptLines, SEARCH_MODES, searchHref, searchMode, type RawSearchParams, type SearchMode } from "./params";
 import "@/app/components/browse.css";
 import "./search.css";
 
@@ -43,6 +47,8 @@ const PLACEHOLDERS: Record<SearchMode, string> = {
   labels: "e.g. deception, base64, golden gate bridge",
   activations: "a token or phrase, e.g. Paris or  =>",
   semantic: "describe a concept, e.g. lying to someone",
+  inference: "paste a text to run through the model",
+  contrast: "",
 };
 
 type Outcome =
@@ -50,7 +56,11 @@ type Outcome =
   | { kind: "error"; message: string }
   | { kind: "labels"; page: LabelSearchPage }
   | { kind: "activations"; page: ActivationSearchPage }
-  | { kind: "semantic"; page: SemanticSearchPage };
+  | { kind: "semantic"; page: SemanticSearchPage }
+  | { kind: "inference"; result: TextFeatures }
+  | { kind: "contrast"; result: ContrastSearchResult };
+
+const optionalSae = (value: string | undefined) => (value && /^\d+$/.test(value) ? Number(value) : undefined);
 
 function firstIssue(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
   const issue = error.issues[0];
@@ -58,8 +68,17 @@ function firstIssue(error: { issues: { path: PropertyKey[]; message: string }[] 
 }
 
 async function runSearch(mode: SearchMode, flat: Record<string, string>): Promise<Outcome> {
-  if (!flat.q || flat.q.trim() === "") return { kind: "none" };
   try {
+    if (mode === "contrast") {
+      const positive = promptLines(flat.pos);
+      if (positive.length === 0) return { kind: "none" };
+      const result = await contrastSearch({ model: flat.model || undefined, sae: optionalSae(flat.sae), positive: positive.slice(0, 8), negative: promptLines(flat.neg).slice(0, 8) });
+      return { kind: "contrast", result };
+    }
+    if (!flat.q || flat.q.trim() === "") return { kind: "none" };
+    if (mode === "inference") {
+      return { kind: "inference", result: await textFeatures(flat.q.slice(0, 8_000), flat.model || undefined, optionalSae(flat.sae)) };
+    }
     if (mode === "activations") {
       const parsed = activationSearchQuerySchema.safeParse(flat);
       if (!parsed.success) return { kind: "error", message: firstIssue(parsed.error) };
@@ -70,6 +89,7 @@ async function runSearch(mode: SearchMode, flat: Record<string, string>): Promis
     if (mode === "semantic") return { kind: "semantic", page: await searchSemantic(parsed.data) };
     return { kind: "labels", page: await searchLabels(parsed.data) };
   } catch (error) {
+    if (error instanceof ZodError) return { kind: "error", message: firstIssue(error) };
     if (error instanceof ApiError && error.status < 500) return { kind: "error", message: error.message };
     if (error instanceof ApiError && error.code === "unavailable") return { kind: "error", message: error.message };
     throw error;
@@ -100,10 +120,30 @@ export default async function SearchPage({ searchParams }: Props) {
 
       <form className="search-form" method="get" action="/search" role="search" aria-label="Search features">
         <input type="hidden" name="mode" value={mode} />
+        {mode === "inference" && (
+          <div className="control control-query">
+            <label htmlFor="q">Text to run through the model</label>
+            <textarea id="q" name="q" rows={3} defaultValue={flat.q ?? ""} placeholder={PLACEHOLDERS.inference} maxLength={8000} />
+          </div>
+        )}
+        {mode === "contrast" && (
+          <>
+            <div className="control control-wide">
+              <label htmlFor="pos">Positive prompts (one per line): features must fire on all</label>
+              <textarea id="pos" name="pos" rows={4} defaultValue={flat.pos ?? ""} placeholder={"The Golden Gate Bridge\nWe drove across the Golden Gate"} />
+            </div>
+            <div className="control control-wide">
+              <label htmlFor="neg">Negative prompts (one per line): and on none of these</label>
+              <textarea id="neg" name="neg" rows={4} defaultValue={flat.neg ?? ""} placeholder={"The Brooklyn Bridge\nA golden retriever"} />
+            </div>
+          </>
+        )}
+        {(mode === "labels" || mode === "activations" || mode === "semantic") && (
         <div className="control control-query">
           <label htmlFor="q">{mode === "activations" ? "Text the feature fires on" : mode === "semantic" ? "Concept" : "Words in the label"}</label>
           <input id="q" name="q" type="search" defaultValue={flat.q ?? ""} placeholder={PLACEHOLDERS[mode]} autoComplete="off" maxLength={200} />
         </div>
+        )}
         <div className="control">
           <label htmlFor="model">Model</label>
           <select id="model" name="model" defaultValue={flat.model ?? ""}>
@@ -122,6 +162,7 @@ export default async function SearchPage({ searchParams }: Props) {
             ))}
           </select>
         </div>
+        {(mode === "labels" || mode === "activations" || mode === "semantic") && (<>
         <div className="control">
           <label htmlFor="labels">Labels</label>
           <select id="labels" name="labels" defaultValue={flat.labels ?? "any"}>
@@ -136,12 +177,17 @@ export default async function SearchPage({ searchParams }: Props) {
           <label htmlFor="maxDensity">Max density</label>
           <input id="maxDensity" name="maxDensity" type="text" className="narrow" inputMode="decimal" placeholder="e.g. 0.01" defaultValue={flat.maxDensity ?? ""} aria-describedby="search-density-help" />
         </div>
+        </>)}
         <div className="actions">
-          <button type="submit">Search</button>
+          <button type="submit">{mode === "inference" ? "Run" : "Search"}</button>
         </div>
-        <p id="search-density-help" className="note">
-          Density is the fraction of tokens on which a feature fires (0.01 = 1%). Filters narrow every kind of search.
-        </p>
+        {mode === "inference" || mode === "contrast" ? (
+          <p className="note">Runs in the inference service: the model and its SAEs (up to 8, or the SAE you choose). BOS is excluded from the strongest features.</p>
+        ) : (
+          <p id="search-density-help" className="note">
+            Density is the fraction of tokens on which a feature fires (0.01 = 1%). Filters narrow every kind of search.
+          </p>
+        )}
       </form>
 
       {mode === "semantic" && !semanticOn && (
@@ -164,6 +210,14 @@ export default async function SearchPage({ searchParams }: Props) {
       {outcome.kind === "labels" && results.length > 0 && <LabelResults page={outcome.page} />}
       {outcome.kind === "activations" && results.length > 0 && <ActivationResults page={outcome.page} />}
       {outcome.kind === "semantic" && results.length > 0 && <SemanticResults page={outcome.page} />}
+      {outcome.kind === "inference" && (
+        <InferenceResults
+          result={outcome.result}
+          selected={flat.token && /^\d+$/.test(flat.token) && Number(flat.token) < outcome.result.tokens.length ? Number(flat.token) : null}
+          hrefForToken={(position) => searchHref(flat, { token: String(position) })}
+        />
+      )}
+      {outcome.kind === "contrast" && <ContrastResults result={outcome.result} />}
 
       {(flat.after || nextCursor) && (
         <nav className="pager search-pager" aria-label="Result pages">
@@ -238,6 +292,18 @@ function SearchTips({ mode }: { mode: SearchMode }) {
           <li>Finds features whose top examples contain the text, ranked by how strongly they fire on it.</li>
           <li>Several words match as consecutive tokens; case and leading spaces are ignored.</li>
           <li>Token ids belong to one model: choose a model or an SAE when there are several.</li>
+        </ul>
+      )}
+      {mode === "inference" && (
+        <ul>
+          <li>Paste a text: it runs through the model and its SAEs, and you see the strongest features over the text.</li>
+          <li>Click a token to see its own strongest features, with their labels; every feature links to its page.</li>
+        </ul>
+      )}
+      {mode === "contrast" && (
+        <ul>
+          <li>Anthropic&apos;s multi-prompt method: features active on every positive prompt and on none of the negative ones.</li>
+          <li>Example: positives about the Golden Gate Bridge, negatives about other bridges and other golden things.</li>
         </ul>
       )}
       {mode === "semantic" && (

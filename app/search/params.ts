@@ -1,12 +1,14 @@
 /** The search page's URL: which parameters it reads, and how a link to another page of results is built. */
 
-export const SEARCH_MODES = ["labels", "activations", "semantic"] as const;
+export const SEARCH_MODES = ["labels", "activations", "semantic", "inference", "contrast"] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
 
 export const MODE_NAMES: Record<SearchMode, string> = {
   labels: "Labels",
   activations: "Text features fire on",
   semantic: "Meaning (embeddings)",
+  inference: "Run a text",
+  contrast: "Contrast prompts",
 };
 
 export type RawSearchParams = Record<string, string | string[] | undefined>;
@@ -25,7 +27,12 @@ export function searchMode(flat: Record<string, string>): SearchMode {
   return (SEARCH_MODES as readonly string[]).includes(flat.mode) ? (flat.mode as SearchMode) : "labels";
 }
 
-const KEPT = ["mode", "q", "model", "sae", "labels", "minDensity", "maxDensity", "limit"] as const;
+const KEPT = ["mode", "q", "pos", "neg", "model", "sae", "labels", "minDensity", "maxDensity", "limit", "token"] as const;
+
+/** Prompts typed one per line. */
+export function promptLines(text: string | undefined): string[] {
+  return (text ?? "").split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length > 0);
+}
 
 /** The same search with some parameters changed; empty values and defaults are left out of the URL. */
 export function searchHref(flat: Record<string, string>, change: Record<string, string | undefined>): string {

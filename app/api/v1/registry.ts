@@ -22,5 +22,6 @@ import "./steer/runs/[id]/route";
 import "./search/labels/route";
 import "./search/activations/route";
 import "./search/semantic/route";
+import "./search/contrast/route";
 
 export { generateOpenApiDocument } from "@/lib/api/openapi";

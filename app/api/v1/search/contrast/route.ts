@@ -1,0 +1,25 @@
+/** POST /api/v1/search/contrast — features active on every positive prompt and on no negative one. */
+import { defineRoute } from "@/lib/api/route";
+import { contrastSearch, contrastSearchBodySchema, ContrastSearchResultSchema } from "@/lib/search/inference";
+
+export const dynamic = "force-dynamic";
+
+export const POST = defineRoute({
+  method: "POST",
+  path: "/api/v1/search/contrast",
+  summary: "Contrast search: features shared by positive prompts and absent from negative ones",
+  description:
+    "Runs each prompt through the model and its SAEs in the inference service. A result is in the top 64 features of every " +
+    "positive prompt and stays below 1% of its max activation on every negative prompt (BOS excluded); results rank by " +
+    "their weakest positive activation relative to their max. For the features of one text (overall and per token) use " +
+    "POST /api/v1/activations. The search page runs the same search from a URL: /search?mode=contrast&pos=…&neg=…",
+  tags: ["Search"],
+  access: "public",
+  scope: "read",
+  body: contrastSearchBodySchema,
+  response: ContrastSearchResultSchema,
+  errors: [404, 503],
+  rateLimit: { limit: 20, windowMs: 60_000 },
+  maxBodyBytes: 64 * 1024,
+  handler: ({ body }) => contrastSearch(body),
+});
