@@ -37,7 +37,15 @@ export function binsOf(min: number, max: number, counts: number[]): Bin[] {
 
 const compact = (value: number) =>
   Math.abs(value) >= 1000 ? `${(value / 1000).toFixed(value >= 10000 ? 0 : 1)}k` : String(value);
-const tick = (value: number) => (Math.abs(value) >= 10 ? value.toFixed(0) : value.toFixed(1));
+const tick = (value: number) =>
+  Math.abs(value) >= 10 ? value.toFixed(0) : Math.abs(value) >= 1 || value === 0 ? value.toFixed(1) : value.toFixed(2);
+
+/** Five evenly spaced ticks over the domain (and zero, when it is inside): readable on any range. */
+export function histogramTicks(min: number, max: number): number[] {
+  const ticks = Array.from({ length: 5 }, (_, i) => min + ((max - min) * i) / 4);
+  if (min < 0 && max > 0 && !ticks.some((t) => Math.abs(t) < (max - min) / 20)) ticks.push(0);
+  return ticks.sort((a, b) => a - b);
+}
 
 export function Histogram({ min, max, counts, label, xLabel, marker, signed = false, width = 340, height = 170 }: HistogramProps) {
   const bins = binsOf(min, max, counts);
@@ -56,6 +64,7 @@ export function Histogram({ min, max, counts, label, xLabel, marker, signed = fa
           dataKey="centre"
           type="number"
           domain={[min, max]}
+          ticks={histogramTicks(min, max)}
           tickFormatter={tick}
           tick={{ fontSize: 11, fill: "#5b6470" }}
           label={{ value: xLabel, position: "insideBottom", offset: -12, fontSize: 11, fill: "#5b6470" }}
