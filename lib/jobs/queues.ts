@@ -18,6 +18,15 @@ export const QUEUES = {
     payload: z.object({ runId: z.number().int().positive() }).strict(),
     options: { retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 6 * 60 * 60 },
   },
+  /**
+   * One feature of an auto-interp run (lib/labels/autointerp/jobs.ts): explain + score with the
+   * configured LLM provider. Provider errors retry with backoff; the run records each cause.
+   */
+  autointerp: {
+    name: "autointerp.feature",
+    payload: z.object({ runId: z.number().int().positive(), saeId: z.number().int().positive(), index: z.number().int().nonnegative() }).strict(),
+    options: { retryLimit: 3, retryDelay: 15, retryBackoff: true, expireInSeconds: 15 * 60 },
+  },
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]["name"];

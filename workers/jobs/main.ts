@@ -9,6 +9,7 @@ import { disconnectDb } from "@/lib/db/client";
 import { closeRawSql } from "@/lib/db/dashboards";
 import { runMaintenance } from "./handlers/maintenance";
 import { registerDashboardHandlers } from "./handlers/dashboards";
+import { registerAutoInterpHandlers } from "./handlers/autointerp";
 
 const KIND = "jobs";
 const startedAt = new Date();
@@ -29,6 +30,7 @@ async function main() {
   });
   await boss.schedule(QUEUES.maintenance.name, "17 * * * *", {});
   await registerDashboardHandlers(boss, log);
+  await registerAutoInterpHandlers(boss, log);
 
   const handled = Object.values(QUEUES).map((q) => q.name);
   const beat = () =>

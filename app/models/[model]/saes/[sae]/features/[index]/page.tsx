@@ -8,6 +8,7 @@ import { featureHref, saeHref } from "@/app/components/format";
 import { decodeSegment } from "@/app/components/segments";
 import { steerHref } from "@/lib/steering/query";
 import { FeatureDashboard, StatusBadge } from "./FeatureDashboard";
+import { LabelsPanel } from "@/app/components/labels/LabelsPanel";
 import { FeatureKeys } from "./FeatureKeys";
 import "@/app/components/browse.css";
 
@@ -108,6 +109,7 @@ export default async function FeaturePage({ params, searchParams }: Params) {
         randomHref={`${sae$}/random`}
       />
       <FeatureDashboard data={data} />
+      <LabelsPanel saeId={data.sae.id} index={index} />
       <p className="note">Keys: <kbd>[</kbd> previous feature, <kbd>]</kbd> next, <kbd>r</kbd> random; in examples <kbd>↑</kbd>/<kbd>↓</kbd> and <kbd>←</kbd>/<kbd>→</kbd>.</p>
     </article>
   );

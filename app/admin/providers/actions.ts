@@ -1,0 +1,53 @@
+"use server";
+/** Provider settings server actions (admins only; saved through lib/db/autointerp, which audits). */
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { pageAccess } from "@/lib/auth/session";
+import { UpdateProviderSettingsSchema } from "@/lib/labels/autointerp/contracts";
+import { getAutoInterpSettings, saveAutoInterpSettings } from "@/lib/db/autointerp";
+import { openAiCompatibleProvider, ProviderError } from "@/lib/labels/autointerp/provider";
+
+const back = (params: Record<string, string>) => `/admin/providers?${new URLSearchParams(params).toString()}`;
+
+function numberOrNull(value: FormDataEntryValue | null): number | null {
+  const text = String(value ?? "").trim();
+  return text === "" ? null : Number(text);
+}
+
+export async function saveProviderAction(formData: FormData): Promise<void> {
+  const access = await pageAccess("admin");
+  if (access.state !== "allowed") redirect(back({ error: "Only admins can change providers." }));
+  const key = String(formData.get("apiKey") ?? "").trim();
+  const parsed = UpdateProviderSettingsSchema.safeParse({
+    baseUrl: String(formData.get("baseUrl") ?? "").trim() || null,
+    model: String(formData.get("model") ?? "").trim() || null,
+    apiKey: formData.get("removeKey") === "on" ? null : key ? key : undefined,
+    priceInputPerMTok: numberOrNull(formData.get("priceInputPerMTok")),
+    priceOutputPerMTok: numberOrNull(formData.get("priceOutputPerMTok")),
+    spendCapUsd: numberOrNull(formData.get("spendCapUsd")),
+    maxTokensPerRun: numberOrNull(formData.get("maxTokensPerRun")),
+    concurrency: numberOrNull(formData.get("concurrency")),
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    redirect(back({ error: `${issue.path.join(".")}: ${issue.message}` }));
+  }
+  await saveAutoInterpSettings(parsed.data, access.user.id);
+  revalidatePath("/admin/providers");
+  redirect(back({ notice: "Saved. Concurrency changes apply when the job worker restarts." }));
+}
+
+export async function testProviderAction(): Promise<void> {
+  const access = await pageAccess("admin");
+  if (access.state !== "allowed") redirect(back({ error: "Only admins can test providers." }));
+  const settings = await getAutoInterpSettings();
+  if (!settings.baseUrl || !settings.model) redirect(back({ error: "Set a base URL and a model first." }));
+  try {
+    const provider = openAiCompatibleProvider({ baseUrl: settings.baseUrl!, model: settings.model!, apiKey: settings.apiKey, timeoutMs: 20_000 });
+    const result = await provider.chat([{ role: "user", content: "Reply with the single word: ok" }], { maxTokens: 5 });
+    redirect(back({ notice: `The provider answered: “${result.text.slice(0, 80)}” (${result.usage.promptTokens}+${result.usage.completionTokens} tokens).` }));
+  } catch (error) {
+    if (error instanceof ProviderError) redirect(back({ error: `Provider test failed (${error.failure}): ${error.message}` }));
+    throw error;
+  }
+}

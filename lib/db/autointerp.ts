@@ -1,0 +1,328 @@
+/**
+ * Auto-interp's storage: provider settings (admin page over environment defaults), runs with their
+ * counters, spend and errors, the material a feature's draft is made from, and the draft itself
+ * (a model-source Label in draft status with full provenance).
+ */
+import { DomainError } from "../api/errors";
+import type { Prisma } from "../generated/prisma/client";
+import { openSecret, sealSecret } from "../labels/autointerp/secret-box";
+import type { DraftResult, FeatureExample, FeatureMaterial } from "../labels/autointerp/pipeline";
+import { PROMPT_VERSION } from "../labels/autointerp/prompts";
+import { ProviderError } from "../labels/autointerp/provider";
+import { recordAudit } from "./audit";
+import { db } from "./client";
+import { unknownToken } from "./features";
+import { createLabel } from "./labels";
+
+const SETTINGS_ID = 1;
+
+export interface EffectiveSettings {
+  baseUrl: string | null;
+  model: string | null;
+  apiKey: string | null;
+  priceInputPerMTok: number;
+  priceOutputPerMTok: number;
+  spendCapUsd: number | null;
+  maxTokensPerRun: number | null;
+  concurrency: number;
+  sources: Record<"baseUrl" | "model" | "apiKey", "settings" | "environment" | "unset">;
+  /** set when a stored key cannot be decrypted */
+  keyProblem: string | null;
+}
+
+function envNumber(name: string): number | null {
+  const raw = process.env[name]?.trim();
+  if (!raw) return null;
+  const value = Number(raw);
+  return Number.isFinite(value) && value >= 0 ? value : null;
+}
+
+/** Admin settings where set, else FEATURESCOPE_LLM_* from the environment. */
+export async function getAutoInterpSettings(): Promise<EffectiveSettings> {
+  const row = await db().autoInterpSettings.findUnique({ where: { id: SETTINGS_ID } });
+  const env = {
+    baseUrl: process.env.FEATURESCOPE_LLM_BASE_URL?.trim() || null,
+    model: process.env.FEATURESCOPE_LLM_MODEL?.trim() || null,
+    apiKey: process.env.FEATURESCOPE_LLM_API_KEY?.trim() || null,
+  };
+  let storedKey: string | null = null;
+  let keyProblem: string | null = null;
+  if (row?.apiKeyCipher) {
+    storedKey = openSecret(row.apiKeyCipher);
+    if (storedKey === null) keyProblem = "The stored provider key cannot be decrypted (AUTH_SECRET changed?). Enter it again.";
+  }
+  const pick = <T>(stored: T | null | undefined, fromEnv: T | null) =>
+    stored !== null && stored !== undefined ? { value: stored, source: "settings" as const } : fromEnv !== null ? { value: fromEnv, source: "environment" as const } : { value: null, source: "unset" as const };
+  const baseUrl = pick(row?.baseUrl, env.baseUrl);
+  const model = pick(row?.model, env.model);
+  const apiKey = pick(storedKey, env.apiKey);
+  return {
+    baseUrl: baseUrl.value,
+    model: model.value,
+    apiKey: apiKey.value,
+    priceInputPerMTok: row?.priceInputPerMTok ?? envNumber("FEATURESCOPE_LLM_PRICE_INPUT_PER_MTOK") ?? 0,
+    priceOutputPerMTok: row?.priceOutputPerMTok ?? envNumber("FEATURESCOPE_LLM_PRICE_OUTPUT_PER_MTOK") ?? 0,
+    spendCapUsd: row?.spendCapUsd ?? envNumber("FEATURESCOPE_LLM_SPEND_CAP_USD") ?? 5,
+    maxTokensPerRun: row?.maxTokensPerRun ?? envNumber("FEATURESCOPE_LLM_MAX_TOKENS_PER_RUN") ?? 2_000_000,
+    concurrency: Math.max(1, Math.min(16, row?.concurrency ?? envNumber("FEATURESCOPE_LLM_CONCURRENCY") ?? 2)),
+    sources: { baseUrl: baseUrl.source, model: model.source, apiKey: apiKey.source },
+    keyProblem,
+  };
+}
+
+/** What an admin page or API may show: everything but the key itself. */
+export function publicSettings(settings: EffectiveSettings) {
+  const { apiKey, ...rest } = settings;
+  return { ...rest, apiKeySet: apiKey !== null, apiKeyHint: apiKey ? `…${apiKey.slice(-4)}` : null };
+}
+
+export interface SettingsChange {
+  baseUrl?: string | null;
+  model?: string | null;
+  /** a new key; null removes the stored one; undefined keeps it */
+  apiKey?: string | null;
+  priceInputPerMTok?: number | null;
+  priceOutputPerMTok?: number | null;
+  spendCapUsd?: number | null;
+  maxTokensPerRun?: number | null;
+  concurrency?: number | null;
+}
+
+export async function saveAutoInterpSettings(change: SettingsChange, actorId: number): Promise<void> {
+  const { apiKey, ...fields } = change;
+  const data = { ...fields, updatedById: actorId, ...(apiKey !== undefined ? { apiKeyCipher: apiKey === null ? null : sealSecret(apiKey) } : {}) };
+  await db().$transaction(async (tx) => {
+    await tx.autoInterpSettings.upsert({ where: { id: SETTINGS_ID }, create: { id: SETTINGS_ID, ...data }, update: data });
+    await recordAudit(
+      {
+        actorId,
+        action: "autointerp.settings",
+        targetType: "autointerp_settings",
+        targetId: SETTINGS_ID,
+        details: { ...fields, apiKey: apiKey === undefined ? "unchanged" : apiKey === null ? "removed" : "replaced" } as Prisma.InputJsonValue,
+      },
+      tx,
+    );
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+// ---------------------------------------------------------------------------------------------
+
+export interface RunRequest {
+  saeId: number;
+  /** null: every live feature of the SAE that has no accepted label */
+  indices: number[] | null;
+  requestedById: number;
+  spendCapUsd?: number | null;
+}
+
+/** Creates a run and returns it with the feature indices to enqueue. */
+export async function createAutoInterpRun(request: RunRequest) {
+  const settings = await getAutoInterpSettings();
+  if (!settings.baseUrl || !settings.model) {
+    throw new DomainError("invalid", "No auto-interp provider is configured: an admin sets one on /admin/providers (or FEATURESCOPE_LLM_BASE_URL and FEATURESCOPE_LLM_MODEL).");
+  }
+  if (settings.keyProblem) throw new DomainError("invalid", settings.keyProblem);
+  const sae = await db().sae.findUnique({ where: { id: request.saeId }, select: { id: true } });
+  if (!sae) throw new DomainError("not_found", `There is no SAE ${request.saeId}.`);
+  let indices: number[];
+  if (request.indices) {
+    const found = await db().feature.findMany({ where: { saeId: sae.id, index: { in: request.indices } }, select: { index: true } });
+    const missing = request.indices.filter((i) => !found.some((f) => f.index === i));
+    if (missing.length) throw new DomainError("not_found", `SAE ${sae.id} has no feature ${missing.slice(0, 5).join(", ")}.`);
+    indices = [...new Set(request.indices)];
+  } else {
+    const rows = await db().feature.findMany({
+      where: { saeId: sae.id, dead: false, OR: [{ labelStatus: null }, { labelStatus: { not: "accepted" } }] },
+      select: { index: true },
+      orderBy: { index: "asc" },
+    });
+    indices = rows.map((r) => r.index);
+  }
+  const run = await db().$transaction(async (tx) => {
+    const created = await tx.autoInterpRun.create({
+      data: {
+        saeId: sae.id,
+        scope: request.indices ? "feature" : "sae",
+        requestedById: request.requestedById,
+        provider: settings.baseUrl!,
+        model: settings.model!,
+        promptVersion: PROMPT_VERSION,
+        spendCapUsd: request.spendCapUsd ?? settings.spendCapUsd,
+        maxTokens: settings.maxTokensPerRun,
+        priceInputPerMTok: settings.priceInputPerMTok,
+        priceOutputPerMTok: settings.priceOutputPerMTok,
+        featuresTotal: indices.length,
+        status: indices.length ? "queued" : "done",
+        finishedAt: indices.length ? null : new Date(),
+      },
+    });
+    await recordAudit(
+      { actorId: request.requestedById, action: "autointerp.run", targetType: "autointerp_run", targetId: created.id, details: { saeId: sae.id, features: indices.length } },
+      tx,
+    );
+    return created;
+  });
+  return { run, indices };
+}
+
+export async function getAutoInterpRun(runId: number) {
+  return db().autoInterpRun.findUnique({ where: { id: runId } });
+}
+
+export async function listAutoInterpRuns(saeId: number | null, limit = 20) {
+  return db().autoInterpRun.findMany({ where: saeId ? { saeId } : {}, orderBy: { id: "desc" }, take: limit });
+}
+
+/** Whether the run may spend on another feature (its spending and token caps). */
+export function withinCap(run: { costUsd: number; spendCapUsd: number | null; promptTokens: number; completionTokens: number; maxTokens: number | null }): boolean {
+  if (run.spendCapUsd !== null && run.costUsd >= run.spendCapUsd) return false;
+  if (run.maxTokens !== null && run.promptTokens + run.completionTokens >= run.maxTokens) return false;
+  return true;
+}
+
+const MAX_ERRORS_KEPT = 50;
+
+async function settle(tx: Prisma.TransactionClient, runId: number) {
+  const run = await tx.autoInterpRun.findUniqueOrThrow({ where: { id: runId } });
+  const finished = run.featuresDone + run.featuresFailed + run.featuresSkipped >= run.featuresTotal;
+  const status = finished
+    ? run.featuresSkipped > 0 ? "capped" : run.featuresDone === 0 && run.featuresFailed > 0 ? "failed" : "done"
+    : run.status === "queued" ? "running" : run.status;
+  if (status !== run.status || (finished && !run.finishedAt)) {
+    await tx.autoInterpRun.update({ where: { id: runId }, data: { status, finishedAt: finished ? (run.finishedAt ?? new Date()) : null } });
+  }
+}
+
+async function lockRun(tx: Prisma.TransactionClient, runId: number) {
+  await tx.$queryRaw`SELECT "id" FROM "AutoInterpRun" WHERE "id" = ${runId} FOR UPDATE`;
+  return tx.autoInterpRun.findUniqueOrThrow({ where: { id: runId } });
+}
+
+export async function markRunStarted(runId: number) {
+  await db().autoInterpRun.updateMany({ where: { id: runId, status: "queued" }, data: { status: "running" } });
+}
+
+/** Counts the tokens (and their price) a feature's calls used, whether or not they succeeded. */
+export async function addRunUsage(runId: number, usage: { promptTokens: number; completionTokens: number }) {
+  await db().$transaction(async (tx) => {
+    const run = await lockRun(tx, runId);
+    const cost = (usage.promptTokens * run.priceInputPerMTok + usage.completionTokens * run.priceOutputPerMTok) / 1_000_000;
+    await tx.autoInterpRun.update({
+      where: { id: runId },
+      data: { promptTokens: { increment: usage.promptTokens }, completionTokens: { increment: usage.completionTokens }, costUsd: { increment: cost } },
+    });
+  });
+}
+
+export async function markFeatureSkipped(runId: number, index: number, reason: string) {
+  await db().$transaction(async (tx) => {
+    const run = await lockRun(tx, runId);
+    const errors = [...((run.errors as unknown[]) ?? []), { index, message: reason, cause: { failure: "cap" }, at: new Date().toISOString() }].slice(-MAX_ERRORS_KEPT);
+    await tx.autoInterpRun.update({ where: { id: runId }, data: { featuresSkipped: { increment: 1 }, errors: errors as Prisma.InputJsonValue } });
+    await settle(tx, runId);
+  });
+}
+
+/** A failed attempt: kept as an error with its cause; counted as a failed feature only on the last attempt. */
+export async function recordFeatureFailure(runId: number, index: number, error: unknown, final: boolean, attempt: number) {
+  const cause = error instanceof ProviderError ? error.toJSON() : { message: (error as Error)?.message ?? String(error), failure: "internal" };
+  await db().$transaction(async (tx) => {
+    const run = await lockRun(tx, runId);
+    const entry = { index, attempt, final, message: cause.message, cause, at: new Date().toISOString() };
+    const errors = [...((run.errors as unknown[]) ?? []), entry].slice(-MAX_ERRORS_KEPT);
+    await tx.autoInterpRun.update({
+      where: { id: runId },
+      data: { errors: errors as Prisma.InputJsonValue, ...(final ? { featuresFailed: { increment: 1 } } : {}) },
+    });
+    if (final) await settle(tx, runId);
+  });
+}
+
+/** Stores the draft (model label, status draft, provenance and scores) and counts the feature done. */
+export async function storeDraft(runId: number, featureId: number, result: DraftResult) {
+  const run = await db().autoInterpRun.findUniqueOrThrow({ where: { id: runId } });
+  const provenance = {
+    provider: run.provider,
+    model: run.model,
+    promptVersion: result.promptVersion,
+    method: "Bills et al. 2023 explanation; simulation (Pearson r) and detection (balanced accuracy) scoring",
+    runId,
+    seed: result.seed,
+    examplesShown: result.examples,
+    usage: { ...result.usage, calls: result.calls },
+    createdAt: new Date().toISOString(),
+  };
+  const label = await createLabel(
+    featureId,
+    {
+      text: result.explanation,
+      source: "model",
+      status: "draft",
+      provenance,
+      detectionScore: result.detection.score,
+      simulationScore: result.simulation.score,
+      scoreDetails: { scorer: run.model, promptVersion: result.promptVersion, detection: result.detection, simulation: result.simulation } as Prisma.InputJsonValue,
+      note: `machine draft (run ${runId})`,
+    },
+    null,
+  );
+  await db().$transaction(async (tx) => {
+    await lockRun(tx, runId);
+    await tx.autoInterpRun.update({ where: { id: runId }, data: { featuresDone: { increment: 1 } } });
+    await settle(tx, runId);
+  });
+  return label;
+}
+
+/** Everything a draft is made from: examples with token text, and other features' contexts as negatives. */
+export async function loadFeatureMaterial(saeId: number, index: number): Promise<{ featureId: number; material: FeatureMaterial } | null> {
+  const feature = await db().feature.findUnique({
+    where: { saeId_index: { saeId, index } },
+    select: { id: true, maxActivation: true, sae: { select: { modelId: true } } },
+  });
+  if (!feature) return null;
+  const rows = await db().activationExample.findMany({
+    where: { featureId: feature.id },
+    orderBy: [{ kind: "asc" }, { rank: "asc" }],
+    take: 400,
+    select: { id: true, kind: true, intervalIndex: true, tokenIds: true, values: true, maxValue: true, maxPosition: true, rank: true },
+  });
+  const others = await db().$queryRaw<{ id: number; tokenIds: number[]; values: number[]; maxPosition: number }[]>`
+    SELECT e."id", e."tokenIds", e."values", e."maxPosition"
+    FROM "Feature" f JOIN LATERAL (
+      SELECT * FROM "ActivationExample" x WHERE x."featureId" = f."id" AND x."kind" = 'top' ORDER BY x."rank" LIMIT 1
+    ) e ON true
+    WHERE f."saeId" = ${saeId} AND f."id" <> ${feature.id} AND NOT f."dead"
+    ORDER BY md5(f."id"::text || ${index}::text) LIMIT 20`;
+  const ids = new Set<number>();
+  for (const row of [...rows, ...others]) for (const id of row.tokenIds) ids.add(id);
+  const texts = new Map(
+    (await db().token.findMany({ where: { modelId: feature.sae.modelId, tokenId: { in: [...ids] } }, select: { tokenId: true, text: true } }))
+      .map((t) => [t.tokenId, t.text]),
+  );
+  const toExample = (row: { id: number; tokenIds: number[]; values: number[]; maxPosition: number; maxValue?: number; intervalIndex?: number | null }, kind: FeatureExample["kind"]): FeatureExample => ({
+    id: row.id,
+    kind,
+    intervalIndex: row.intervalIndex ?? null,
+    tokens: row.tokenIds.map((id) => texts.get(id) ?? unknownToken(id)),
+    // another feature's context: this feature's activations there are unknown, assumed 0
+    values: kind === "other" ? row.tokenIds.map(() => 0) : row.values,
+    maxValue: kind === "other" ? 0 : (row.maxValue ?? 0),
+    maxPosition: row.maxPosition,
+  });
+  return {
+    featureId: feature.id,
+    material: {
+      saeId,
+      index,
+      maxActivation: feature.maxActivation,
+      top: rows.filter((r) => r.kind === "top").map((r) => toExample(r, "top")),
+      interval: rows.filter((r) => r.kind === "interval").map((r) => toExample(r, "interval")),
+      random: rows.filter((r) => r.kind === "random").map((r) => toExample(r, "random")),
+      others: others.map((r) => toExample(r, "other")),
+    },
+  };
+}
