@@ -1,0 +1,49 @@
+/** One of your lists: its features, sharing (link on/off, new link), removal. */
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound, redirect } from "next/navigation";
+import { headers } from "next/headers";
+import { currentUser } from "@/lib/auth/session";
+import { getOwnList } from "@/lib/db/feature-lists";
+import { CopyButton } from "@/app/components/CopyButton";
+import { deleteListAction, removeItemAction, shareListAction } from "../actions";
+import { ListItems } from "../ListItems";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "List" };
+
+export default async function ListPage({ params }: { params: Promise<{ id: string }> }) {
+  const user = await currentUser();
+  const { id } = await params;
+  if (!user) redirect(`/signin?callbackUrl=/lists/${encodeURIComponent(id)}`);
+  if (!/^\d{1,9}$/.test(id)) notFound();
+  const list = await getOwnList(Number(id), user.id).catch(() => null);
+  if (!list) notFound();
+  const host = (await headers()).get("host") ?? "localhost";
+  const sharePath = `/lists/shared/${list.shareToken}`;
+  return (
+    <div style={{ display: "grid", gap: "1rem", maxWidth: "60rem" }}>
+      <p><Link href="/lists">← All lists</Link></p>
+      <h1>{list.name}</h1>
+      {list.description && <p>{list.description}</p>}
+      <section className="panel" aria-label="Sharing">
+        {list.isPublic ? (
+          <>
+            <p>Anyone with this link can read the list: <a href={sharePath}>{`${host}${sharePath}`}</a> <CopyButton source={{ text: sharePath }} label="Copy link" /></p>
+            <form action={shareListAction} style={{ display: "inline" }}><input type="hidden" name="listId" value={list.id} /><button name="mode" value="unshare" className="secondary">Stop sharing</button></form>{" "}
+            <form action={shareListAction} style={{ display: "inline" }}><input type="hidden" name="listId" value={list.id} /><button name="mode" value="rotate" className="secondary">New link (old one stops working)</button></form>
+          </>
+        ) : (
+          <form action={shareListAction}><input type="hidden" name="listId" value={list.id} /><span className="muted">Private. </span><button name="mode" value="share">Share with a link</button></form>
+        )}
+      </section>
+      <ListItems
+        list={list}
+        onRemove={(featureId) => (
+          <form action={removeItemAction}><input type="hidden" name="listId" value={list.id} /><input type="hidden" name="featureId" value={featureId} /><button className="secondary">Remove</button></form>
+        )}
+      />
+      <form action={deleteListAction}><input type="hidden" name="listId" value={list.id} /><button className="secondary">Delete this list</button></form>
+    </div>
+  );
+}
