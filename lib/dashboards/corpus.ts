@@ -8,7 +8,8 @@
  * excluded from statistics (INTERP.md §3: BOS activations are huge and meaningless).
  *
  * Held-out documents (for the SAE's quality metrics) come from files whose name says so
- * (heldout, held-out, validation, val, test); with no such file, every 20th document is held out.
+ * (heldout, held-out, validation, val, test) when other files hold the rest; otherwise every 20th
+ * document is held out.
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -73,7 +74,10 @@ async function readWhole(file: string): Promise<string> {
  */
 export async function* readCorpus(corpusPath: string): AsyncGenerator<CorpusDocument> {
   const files = await corpusFiles(corpusPath);
-  const namedHeldout = files.some((f) => HELDOUT_NAME.test(path.basename(f)));
+  // named held-out files split the corpus only when other files hold the rest (a single shard named
+  // "heldout_shard" is a whole corpus, split by the every-20th rule)
+  const named = files.map((f) => HELDOUT_NAME.test(path.basename(f)));
+  const namedHeldout = named.some(Boolean) && !named.every(Boolean);
   let index = 0;
   for (const file of files) {
     const fileHeldout = HELDOUT_NAME.test(path.basename(file));

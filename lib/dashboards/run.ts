@@ -15,11 +15,10 @@ import {
   type FeatureRowValues, type StagedExample,
 } from "@/lib/db/dashboards";
 import { loadModelPackage, logitEffects, tokenRows, type ModelSession } from "@/lib/model";
-import { loadSae, type Sae } from "@/lib/sae";
+import { evaluateSae, loadSae, type Sae, type SaeQuality } from "@/lib/sae";
 import { describeImportError } from "@/lib/import/errors";
 import { deserializeCheckpoint, serializeFirstPass, serializeSecondPass } from "./checkpoint";
 import { buildContexts, contextTokens, seededOrder, type PackedContexts } from "./corpus";
-import { computeQualityMetrics, type QualityMetrics } from "./metrics";
 import { computeDecoderNeighbours } from "./neighbours";
 import { contextsFromEncoding } from "./sparse";
 import { DEFAULT_DASHBOARD_SETTINGS, FirstPass, SecondPass, featureStatistics, type ContextActivations, type DashboardSettings } from "./statistics";
@@ -79,10 +78,13 @@ export interface RunOptions {
 }
 
 export type RunOutcome =
-  | { status: "done"; features: number; examples: number; metrics: QualityMetrics | null; resumedFrom: { phase: string; batch: number } | null }
+  | { status: "done"; features: number; examples: number; metrics: QualityMetricsSummary | null; resumedFrom: { phase: string; batch: number } | null }
   | { status: "skipped"; reason: string }
   | { status: "interrupted"; phase: string; batch: number }
   | { status: "failed"; code: string; message: string };
+
+/** The SAE's quality metrics as stored in metricsDetails (lib/sae's evaluateSae, without the per-feature array). */
+export type QualityMetricsSummary = Omit<SaeQuality, "firingFrequency"> & { contexts: number; formula: string };
 
 interface Loaded {
   model: ModelSession;
@@ -125,6 +127,10 @@ export async function runDashboards(runId: number, options: RunOptions): Promise
   const owner = options.owner;
   const progress = (update: Parameters<typeof reportProgress>[3]) => reportProgress(runId, owner, leaseMs, update);
 
+  // the lease is renewed in the background too, so long steps without checkpoints (metrics,
+  // publish) never let it lapse while this worker is alive
+  const renew = setInterval(() => void reportProgress(runId, owner, leaseMs, {}).catch(() => undefined), Math.max(1000, leaseMs / 3));
+  renew.unref();
   let loaded: Loaded | undefined;
   try {
     const model = await loadModelPackage(saeRow.model.packagePath, { intraOpNumThreads: options.intraOpNumThreads });
@@ -235,16 +241,21 @@ export async function runDashboards(runId: number, options: RunOptions): Promise
     const effects = await logitEffects(model, sae, { hookName: saeRow.hookName, topK: 10, histogramBins: 50 });
     const neighbours = await computeDecoderNeighbours(sae.decoderMatrix(), sae.dSae, { k: 10, intraOpNumThreads: options.intraOpNumThreads });
 
-    // ---- quality metrics on held-out text -------------------------------------------------------
+    // ---- quality metrics on held-out text (lib/sae's evaluateSae: BOS at position 0 left out and unspliced) ----
     await progress({ phase: "metrics", message: `quality metrics on ${heldout.totalTokens} held-out tokens` });
-    const metrics = await computeQualityMetrics(model, sae, saeRow.hookName, heldout, {
-      batchSize: params.batchSize,
-      bosTokenId,
-      onBatch: (done, total) => progress({
-        progress: (2 * dashboard.totalTokens + (3 * heldout.totalTokens * done) / total) / work,
-        message: `quality metrics: batch ${done}/${total}`,
-      }),
-    });
+    let metrics: QualityMetricsSummary | null = null;
+    if (heldout.count > 0) {
+      const heldoutContexts: number[][] = [];
+      for (let c = 0; c < heldout.count; c++) heldoutContexts.push(Array.from(contextTokens(heldout, c)));
+      const quality: Partial<SaeQuality> = {
+        ...(await evaluateSae(model, sae, heldoutContexts, { excludeBos: true, batchSize: params.batchSize, hookName: saeRow.hookName })),
+      };
+      delete quality.firingFrequency; // per feature; the dashboards' own density is on Feature rows
+      metrics = {
+        ...(quality as Omit<SaeQuality, "firingFrequency">), contexts: heldout.count,
+        formula: "EV = 1 - mean_t ||x-x̂||² / (mean_t ||x||² - ||mean_t x||²); CE recovered = (CE_zero - CE_sae) / (CE_zero - CE_clean); BOS position excluded",
+      };
+    }
 
     // ---- publish ----------------------------------------------------------------------------------
     await progress({ phase: "publish", message: "writing features and examples" });
@@ -306,6 +317,7 @@ export async function runDashboards(runId: number, options: RunOptions): Promise
     await failRun(runId, owner, described).catch(() => undefined);
     return { status: "failed", ...described };
   } finally {
+    clearInterval(renew);
     await loaded?.sae.dispose().catch(() => undefined);
     await loaded?.model.dispose().catch(() => undefined);
   }

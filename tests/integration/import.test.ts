@@ -122,8 +122,9 @@ describe("import validation rejects, specifically and without writing anything,"
   });
 
   it("a missing tensor", async () => {
-    const { b_enc: _dropped, ...tensors } = randomSaeTensors(dIn, D_SAE, 99);
-    await expectRejected({ saeDirs: [await saeFolder({ tensors })] }, "SAE_TENSOR_MISSING", /"b_enc"/);
+    const tensors: Partial<ReturnType<typeof randomSaeTensors>> = { ...randomSaeTensors(dIn, D_SAE, 99) };
+    delete tensors.b_enc;
+    await expectRejected({ saeDirs: [await saeFolder({ tensors: tensors as Record<string, Float32Array> })] }, "SAE_TENSOR_MISSING", /"b_enc"/);
   });
 
   it("a tensor of the wrong shape", async () => {
