@@ -261,7 +261,7 @@ async function writeSection(file: string, section: string): Promise<void> {
   const start = text.indexOf("## Model runtime");
   if (start >= 0) {
     const next = text.indexOf("\n## ", start + 1);
-    text = text.slice(0, start) + section + (next >= 0 ? text.slice(next + 1) : "");
+    text = text.slice(0, start) + `${section.trimEnd()}\n` + (next >= 0 ? `\n${text.slice(next + 1)}` : "");
   } else {
     text = `${text.trimEnd()}\n\n${section}`;
   }
