@@ -6,7 +6,8 @@ import { db } from "./client";
 import type { ProgressDto } from "../labels/contracts";
 
 /**
- * Features needing a person: live features whose current label is missing or an unreviewed draft,
+ * Features needing a person: live features without an accepted shown label (none, an unreviewed
+ * draft, or — in imported data — a rejected one),
  * in index order after `after` (wrapping around to the start). Uses the (saeId, index) key.
  */
 export async function nextUnlabelled(saeId: number, after: number | null, skip: number[] = []): Promise<{ index: number | null; remaining: number }> {
@@ -15,7 +16,7 @@ export async function nextUnlabelled(saeId: number, after: number | null, skip: 
   const rows = await db().$queryRaw<{ index: number | null; remaining: number }[]>`
     WITH todo AS (
       SELECT "index" FROM "Feature"
-      WHERE "saeId" = ${saeId} AND NOT "dead" AND ("currentLabelId" IS NULL OR "labelStatus" = 'draft')
+      WHERE "saeId" = ${saeId} AND NOT "dead" AND "labelStatus" IS DISTINCT FROM 'accepted'
         AND NOT ("index" = ANY (${skipped}::int[]))
     )
     SELECT COALESCE((SELECT min("index") FROM todo WHERE "index" > ${start}), (SELECT min("index") FROM todo)) AS "index",

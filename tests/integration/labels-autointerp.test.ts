@@ -29,12 +29,12 @@ beforeAll(async () => {
   adminId = a.id;
   admin = (await makeKey(a.id)).bearer;
   editor = (await makeKey((await makeUser("editor")).id)).bearer;
-});
+}, 600_000); // the synthetic fixture takes a while on a loaded machine
 afterAll(async () => {
   await server.close();
   await db().autoInterpSettings.deleteMany({});
   await disconnectDb();
-});
+}, 600_000);
 
 const fakeProvider = async (run: { provider: string; model: string }) =>
   openAiCompatibleProvider({ baseUrl: run.provider, model: run.model, apiKey: "sk-fake-123456" });
@@ -65,7 +65,7 @@ describe("provider settings", () => {
   });
 });
 
-describe("auto-interp jobs", () => {
+describe("auto-interp jobs", { timeout: 120_000 }, () => {
   it("drafts a label with provenance and scores, for humans to review", async () => {
     const index = fixture.labelled.unlabelled.find((i) => !fixture.deadIndices.includes(i))!;
     const { run, indices } = await createAutoInterpRun({ saeId: fixture.saeId, indices: [index], requestedById: adminId });

@@ -44,9 +44,10 @@ beforeAll(async () => {
   editor = await person("editor");
   editor2 = await person("editor");
   admin = await person("admin");
-});
-afterAll(disconnectDb);
+}, 600_000); // the synthetic fixture takes a while on a loaded machine
+afterAll(disconnectDb, 600_000);
 
+const liveUnlabelled = () => fixture.labelled.unlabelled.filter((i) => !fixture.deadIndices.includes(i));
 const fp = (index: number) => ({ saeId: String(fixture.saeId), index: String(index) });
 const labelsUrl = (index: number) => `/api/v1/saes/${fixture.saeId}/features/${index}/labels`;
 type Label = { id: number; version: number; text: string; status: string; voteScore: number; isCurrent: boolean; myVote: number; pinned: boolean };
@@ -63,7 +64,7 @@ async function auditCount(labelId: number, action?: string) {
 
 describe("roles", () => {
   it("anyone reads labels; a viewer cannot label, vote or comment (403); anonymous writes are 401", async () => {
-    const index = fixture.labelled.unlabelled.find((i) => !fixture.deadIndices.includes(i)) ?? fixture.labelled.unlabelled[0];
+    const index = liveUnlabelled()[0];
     const read = await call(featureLabels.GET, labelsUrl(index), { params: fp(index) });
     expect(read.status).toBe(200);
     const anon = await call(featureLabels.POST, labelsUrl(index), { method: "POST", body: { text: "x" }, params: fp(index) });
@@ -139,7 +140,7 @@ describe("editing with optimistic concurrency", () => {
 
 describe("votes, review and the current label", () => {
   it("votes re-rank labels; rejecting removes a label from current; a reviewer's pin overrides rank", async () => {
-    const index = fixture.labelled.unlabelled.find((i) => !fixture.deadIndices.includes(i))!;
+    const index = liveUnlabelled()[1];
     const a = await addLabel(index, "rank: label a");
     const b = await addLabel(index, "rank: label b", editor2);
     const current = async () => (await db().feature.findUniqueOrThrow({ where: { saeId_index: { saeId: fixture.saeId, index } } })).currentLabelId;
@@ -249,7 +250,7 @@ describe("labelling queue, progress and export", () => {
     const first = await call(nextRoute.GET, `/n?after=-1`, { params: saeParams });
     const next = first.json as unknown as { index: number; remaining: number };
     const todo = await db().feature.findMany({
-      where: { saeId: fixture.saeId, dead: false, OR: [{ currentLabelId: null }, { labelStatus: "draft" }] },
+      where: { saeId: fixture.saeId, dead: false, OR: [{ labelStatus: null }, { labelStatus: { not: "accepted" } }] },
       orderBy: { index: "asc" },
     });
     expect(next.index).toBe(todo[0].index);

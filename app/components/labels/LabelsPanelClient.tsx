@@ -10,6 +10,7 @@ import { useState } from "react";
 import type { CommentDto, FeatureListDto, LabelConflictDetails, LabelDto } from "@/lib/labels/contracts";
 import { apiCall } from "./client";
 import { Diff } from "./Diff";
+import { AutoInterpButton } from "./AutoInterpButton";
 
 export interface Viewer {
   id: number;
@@ -30,6 +31,10 @@ interface Props {
   initialComments: CommentDto[];
   /** compact: the labelling queue shows labels without comments and lists */
   compact?: boolean;
+  /** the SAE's labelling queue */
+  queueHref?: string;
+  /** whether an auto-interp provider is configured */
+  autoInterp?: boolean;
 }
 
 export const labelsKey = (saeId: number, index: number) => ["labels", saeId, index] as const;
@@ -356,7 +361,7 @@ function SaveControls({ saeId, index }: { saeId: number; index: number }) {
   );
 }
 
-export function LabelsPanelClient({ saeId, index, viewer, initialLabels, initialComments, compact = false }: Props) {
+export function LabelsPanelClient({ saeId, index, viewer, initialLabels, initialComments, compact = false, queueHref, autoInterp = false }: Props) {
   const query = useFeatureLabels(saeId, index, initialLabels);
   const canEdit = viewer !== null && viewer.role !== "viewer";
   const labels = query.data?.labels ?? [];
@@ -368,6 +373,8 @@ export function LabelsPanelClient({ saeId, index, viewer, initialLabels, initial
         {viewer && !canEdit && <p className="muted">Your role (viewer) can read labels; editors label, vote and review.</p>}
         <LabelList saeId={saeId} index={index} viewer={viewer} labels={labels} />
         {canEdit && <div style={{ marginTop: "0.6rem" }}><AddLabelForm saeId={saeId} index={index} /></div>}
+        {canEdit && autoInterp && !compact && <div style={{ marginTop: "0.6rem" }}><AutoInterpButton saeId={saeId} index={index} /></div>}
+        {queueHref && !compact && <p style={{ marginBottom: 0 }}><a href={queueHref}>Labelling queue for this SAE →</a> <span className="muted">(keyboard: next, previous, label, accept, reject)</span></p>}
       </div>
       {!compact && viewer && <SaveControls saeId={saeId} index={index} />}
       {!compact && <Comments saeId={saeId} index={index} viewer={viewer} initial={initialComments} />}

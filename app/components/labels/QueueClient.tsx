@@ -152,6 +152,7 @@ export function QueueClient({ saeId, modelName, saeName, viewer, initialProgress
   }, [canEdit, goNext, goPrevious, review]);
 
   const p = progress.data;
+  const featureDetail = detail.data;
   return (
     <div className="queue-layout">
       <div>
@@ -165,8 +166,8 @@ export function QueueClient({ saeId, modelName, saeName, viewer, initialProgress
               <h2 style={{ fontSize: "1rem", marginTop: 0 }}>Top activating examples</h2>
               {detail.isPending && <p className="muted">Loading…</p>}
               {detail.isError && <p className="notice error">{detail.error.message}</p>}
-              {detail.data?.topExamples.slice(0, 8).map((example) => (
-                <ExampleLine key={example.id} tokens={example.tokens} values={example.values} maxPosition={example.maxPosition} max={detail.data.feature.maxActivation} />
+              {featureDetail?.topExamples.slice(0, 8).map((example) => (
+                <ExampleLine key={example.id} tokens={example.tokens} values={example.values} maxPosition={example.maxPosition} max={featureDetail.feature.maxActivation} />
               ))}
               {detail.data && detail.data.topExamples.length === 0 && <p className="muted">No examples (dashboards not computed?).</p>}
             </section>

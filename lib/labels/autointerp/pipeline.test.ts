@@ -1,9 +1,12 @@
 /** The explain → simulate → detect pipeline against the local fake provider (an HTTP server). */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { startFakeProvider, type FakeProvider } from "./fake-provider";
 import { draftFeatureLabel, type FeatureExample, type FeatureMaterial } from "./pipeline";
 import { parseDetection, parseSimulation, PROMPT_VERSION } from "./prompts";
 import { openAiCompatibleProvider, ProviderError } from "./provider";
+
+// each draft makes 15 HTTP calls; on a loaded 2-core machine that can take several seconds
+vi.setConfig({ testTimeout: 60_000 });
 
 let server: FakeProvider | undefined;
 afterEach(async () => {

@@ -13,7 +13,7 @@ export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/saes/{saeId}/labelling/next",
   summary: "Next feature to label",
-  description: "The smallest live feature index after `after` whose current label is missing or an unreviewed draft (wrapping to the start); `skip` leaves out indices (repeat it).",
+  description: "The smallest live feature index after `after` without an accepted shown label (wrapping to the start); `skip` leaves out indices (repeat it).",
   tags: ["Labelling"],
   access: "public",
   params: SaeParamsSchema,
