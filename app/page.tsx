@@ -1,5 +1,8 @@
+/** Home: every model and its SAEs with their quality metrics; pick an SAE to browse its features. */
 import Link from "next/link";
 import { listModelsWithSaes } from "@/lib/db/catalog";
+import { saeHref } from "@/app/components/format";
+import "@/app/components/browse.css";
 
 export const dynamic = "force-dynamic";
 
@@ -12,6 +15,12 @@ export default async function HomePage() {
   return (
     <>
       <h1>Models and SAEs</h1>
+      {models.length > 0 && (
+        <p className="muted" style={{ marginTop: 0 }}>
+          Choose an SAE to browse its features. Metrics are measured on held-out text: L0 is the mean number of active
+          features per token; CE loss recovered compares the model&apos;s loss with the SAE spliced in against zero-ablation.
+        </p>
+      )}
       {models.length === 0 ? (
         <div className="empty-state" data-testid="empty-catalog">
           <p><strong>No models or SAEs yet.</strong></p>
@@ -37,14 +46,20 @@ export default async function HomePage() {
                 <thead>
                   <tr>
                     <th>SAE</th><th>Hook</th><th>Architecture</th><th className="num">Features</th>
-                    <th className="num">L0</th><th className="num">Explained var.</th>
-                    <th className="num">CE loss rec.</th><th className="num">Dead</th><th className="num">Labelled</th>
+                    <th className="num"><abbr title="mean number of active features per token">L0</abbr></th>
+                    <th className="num"><abbr title="1 − E‖x−x̂‖² / Var(x)">Explained var.</abbr></th>
+                    <th className="num"><abbr title="(CE zero-ablation − CE with SAE) / (CE zero-ablation − CE clean)">CE loss rec.</abbr></th>
+                    <th className="num"><abbr title="fraction of features never active on the evaluation corpus">Dead</abbr></th>
+                    <th className="num"><abbr title="features with an accepted label">Labelled</abbr></th>
                   </tr>
                 </thead>
                 <tbody>
                   {model.saes.map((sae) => (
                     <tr key={sae.id}>
-                      <td><Link href={`/models/${encodeURIComponent(model.name)}/saes/${encodeURIComponent(sae.name)}`}>{sae.name}</Link></td>
+                      <td>
+                        <Link href={saeHref(model.name, sae.name)}>{sae.name}</Link>
+                        {sae.status !== "ready" && <> <span className="badge badge-draft" title="dashboards are not complete">{sae.status}</span></>}
+                      </td>
                       <td className="mono">{sae.hookName}</td>
                       <td>{sae.architecture}{sae.k ? ` (k=${sae.k})` : ""}</td>
                       <td className="num">{sae.dSae.toLocaleString("en")}</td>
