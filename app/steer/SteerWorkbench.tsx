@@ -69,7 +69,7 @@ export function SteerWorkbench({ models, initial, signedIn }: { models: SteerMod
             }}
           >
             {form.modelId === null && <option value="">Choose a model</option>}
-            {models.map((m) => <option key={m.id} value={m.id}>{m.displayName ?? m.name} ({m.saes.length} SAEs)</option>)}
+            {models.map((m) => <option key={m.id} value={m.id}>{m.displayName ?? m.name} ({m.saes.length} {m.saes.length === 1 ? "SAE" : "SAEs"})</option>)}
           </select>
         </div>
         <div className="form-row">
