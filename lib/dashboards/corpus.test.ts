@@ -1,0 +1,69 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { buildContexts, contextTokens, readCorpus, seededOrder } from "./corpus";
+
+/** One token per character: code point + 1 (0 is BOS/EOS). */
+const tokenizer = { encode: (text: string) => Array.from(text, (c) => c.codePointAt(0)! + 1) };
+
+async function folder(files: Record<string, string | Buffer>): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "fs-corpus-"));
+  for (const [name, content] of Object.entries(files)) await writeFile(path.join(dir, name), content);
+  return dir;
+}
+
+const all = async (dir: string) => {
+  const docs = [];
+  for await (const doc of readCorpus(dir)) docs.push(doc);
+  return docs;
+};
+
+describe("the dashboard corpus", () => {
+  it("reads .jsonl, .jsonl.gz and .txt in path order, with explicit and named held-out splits", async () => {
+    const dir = await folder({
+      "a.jsonl": `${JSON.stringify({ text: "one" })}\n\n${JSON.stringify("two")}\n${JSON.stringify({ text: "three", split: "validation" })}\n`,
+      "b.jsonl.gz": gzipSync(`${JSON.stringify({ text: "four" })}\n`),
+      "c.txt": "five\nlines",
+      "heldout.jsonl": `${JSON.stringify({ text: "six" })}\n`,
+      "notes.json": "{}",
+    });
+    expect((await all(dir)).map((d) => [d.text, d.heldout])).toEqual([
+      ["one", false], ["two", false], ["three", true], ["four", false], ["five\nlines", false], ["six", true],
+    ]);
+  });
+
+  it("treats a lone held-out-named shard as a whole corpus (every 20th document held out)", async () => {
+    const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify({ text: `doc ${i}` })).join("\n");
+    const docs = await all(await folder({ "heldout_shard.jsonl.gz": gzipSync(lines) }));
+    expect(docs.filter((d) => d.heldout).map((d) => d.text)).toEqual(["doc 19", "doc 39"]);
+  });
+
+  it("rejects malformed lines with the file and line", async () => {
+    const dir = await folder({ "bad.jsonl": `${JSON.stringify({ text: "ok" })}\n{oops\n` });
+    await expect(all(dir)).rejects.toMatchObject({ code: "CORPUS_MALFORMED", message: expect.stringMatching(/bad\.jsonl:2/) });
+    await expect(all(path.join(dir, "missing"))).rejects.toMatchObject({ code: "CORPUS_MISSING" });
+  });
+
+  it("packs documents joined by EOS into BOS-first contexts within the budget, deterministically", async () => {
+    const dir = await folder({ "train.jsonl": ["abcdefg", "hij", "klmnopqrstu"].map((t) => JSON.stringify({ text: t })).join("\n"), "test.jsonl": JSON.stringify({ text: "xyz" }) });
+    const options = { corpusPath: dir, tokens: 14, heldoutTokens: 100, contextSize: 5, bosTokenId: 0, eosTokenId: 0 };
+    const built = await buildContexts(tokenizer, options);
+    const ids = (s: string) => tokenizer.encode(s);
+    expect(Array.from({ length: built.dashboard.count }, (_, c) => Array.from(contextTokens(built.dashboard, c)))).toEqual([
+      [0, ...ids("abcd")], [0, ...ids("efg"), 0], [0, ...ids("hij")], // 14 tokens: the budget cuts the third context (its EOS)
+    ]);
+    expect(built.dashboard.totalTokens).toBe(14);
+    expect(built.dashboard.countedTokens).toBe(10); // 14 minus three BOS and one EOS
+    expect(Array.from(contextTokens(built.heldout, 0))).toEqual([0, ...ids("xyz"), 0]);
+    expect((await buildContexts(tokenizer, options)).hash).toBe(built.hash);
+  });
+
+  it("orders contexts by a seeded permutation", () => {
+    const order = seededOrder(50, 3);
+    expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(Array.from(seededOrder(50, 3))).toEqual(Array.from(order));
+    expect(Array.from(seededOrder(50, 4))).not.toEqual(Array.from(order));
+  });
+});
