@@ -227,6 +227,7 @@ async function main() {
       queries.push({ cls, params });
     }
 
+    const loadBefore = os.loadavg()[0];
     // 1. serial, warm
     for (const query of queries.slice(0, 20)) await searchLabels(labelSearchQuerySchema.parse(query.params));
     const serial = new Map<QueryClass, number[]>();
@@ -285,7 +286,7 @@ async function main() {
     const lines: string[] = [];
     const fmt = (x: number) => x.toFixed(1);
     lines.push(`## Search`, "");
-    lines.push(`\`npm run bench:search\` on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()} (shared), PostgreSQL 17, ${new Date().toISOString().slice(0, 10)}.`);
+    lines.push(`\`npm run bench:search\` on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()} (shared), PostgreSQL 17, ${new Date().toISOString().slice(0, 10)}; 1-minute load average ${loadBefore.toFixed(1)} when measuring started, ${os.loadavg()[0].toFixed(1)} at the end (other work on the machine).`);
     lines.push(`${LABELS.toLocaleString("en")} synthetic labels (20,000-word Zipf-like vocabulary, 7 templates, 60% model drafts) on ${(2 * FEATURES_PER_SAE).toLocaleString("en")} features of 2 SAEs, loaded with COPY in ${fmt(copySeconds)} s; GIN indexes and current labels ${fmt(indexSeconds)} s; label vocabulary (${lexemes.toLocaleString("en")} lexemes) ${fmt(lexiconSeconds)} s.`, "");
     lines.push("Serial, warm, database layer (`searchLabels`), 40 queries per class:", "");
     lines.push("| query class | p50 ms | p95 ms | max ms |", "|---|---:|---:|---:|");

@@ -14,7 +14,7 @@ import { decodeSearchCursor, encodeSearchCursor } from "../search/cursor";
 import { highlightRanges } from "../search/highlight";
 import { candidateTsquery, queryWords, termVariants, type SearchTerm } from "../search/query";
 import {
-  CANDIDATE_LIMIT, CORRECTION_MIN_SIMILARITY, CURRENT_LABEL_BONUS, DETECTION_WEIGHT, MATCH_WEIGHT, MAX_CORRECTIONS,
+  BREVITY_CHARS, CANDIDATE_LIMIT, CORRECTION_MIN_SIMILARITY, SHORTLIST_LIMIT, CURRENT_LABEL_BONUS, DETECTION_WEIGHT, MATCH_WEIGHT, MAX_CORRECTIONS,
   SIMULATION_WEIGHT, SPECIFICITY_WEIGHT, STATUS_FACTOR, VOTE_CAP, VOTE_WEIGHT,
 } from "../search/ranking";
 import { buildVocabularyIndex, MAX_TOKEN_PIECES, tokenPieces, type VocabularyIndex } from "../search/tokens";
@@ -186,13 +186,16 @@ function textScoreSql(terms: SearchTerm[]): Prisma.Sql {
     * (${1 - SPECIFICITY_WEIGHT}::float8 + ${SPECIFICITY_WEIGHT}::float8 * LEAST(1, ${n}::float8 / GREATEST(length(c.tsv), 1)))`;
 }
 
-const qualitySql = Prisma.sql`
+/** Review status, votes and auto-interp scores of candidate `c` (and the current-label bonus when known). */
+function qualitySql(withCurrent: boolean): Prisma.Sql {
+  return Prisma.sql`
   (CASE c."status" WHEN 'accepted' THEN ${STATUS_FACTOR.accepted}::float8 WHEN 'draft' THEN ${STATUS_FACTOR.draft}::float8
                    ELSE ${STATUS_FACTOR.rejected}::float8 END)
-  * (CASE WHEN c."isCurrent" THEN ${CURRENT_LABEL_BONUS}::float8 ELSE 1 END)
+  ${withCurrent ? Prisma.sql`* (CASE WHEN c."isCurrent" THEN ${CURRENT_LABEL_BONUS}::float8 ELSE 1 END)` : Prisma.empty}
   * (1 + sign(c."voteScore"::float8) * LEAST(${VOTE_CAP}::float8, ${VOTE_WEIGHT}::float8 * ln(1 + abs(c."voteScore"::float8)))
        + ${DETECTION_WEIGHT}::float8 * (COALESCE(c."detectionScore", 0.5)::float8 - 0.5)
        + ${SIMULATION_WEIGHT}::float8 * COALESCE(c."simulationScore", 0)::float8)`;
+}
 
 interface LabelRow {
   labelId: number;
@@ -219,17 +222,27 @@ interface LabelRow {
 async function rankLabels(tsquery: string, terms: SearchTerm[], query: LabelSearchQuery): Promise<LabelRow[]> {
   const cursor = decodeSearchCursor(query.after);
   const conditions = featureConditions(query, Prisma.sql`l."source"`);
+  // Feature is joined before the limit only when a filter needs it
+  const filtered = conditions.length > 0;
   return db().$queryRaw<LabelRow[]>`
     WITH candidates AS MATERIALIZED (
       SELECT l."id" AS "labelId", l."featureId", l."text", l."source"::text AS "source", l."status"::text AS "status",
-             l."voteScore", l."detectionScore", l."simulationScore", to_tsvector('english', l."text") AS tsv,
-             f."saeId", f."index", f."density", f."maxActivation", f."dead", (f."currentLabelId" = l."id") AS "isCurrent"
+             l."voteScore", l."detectionScore", l."simulationScore"
       FROM "Label" l
-      JOIN "Feature" f ON f."id" = l."featureId"
+      ${filtered ? Prisma.sql`JOIN "Feature" f ON f."id" = l."featureId"` : Prisma.empty}
       WHERE to_tsvector('english', l."text") @@ ${tsquery}::tsquery ${andAll(conditions)}
       LIMIT ${CANDIDATE_LIMIT + 1}
+    ), shortlist AS MATERIALIZED (
+      SELECT c.* FROM candidates c
+      ORDER BY ${qualitySql(false)} * (0.75 + 0.25 * LEAST(1, ${BREVITY_CHARS}::float8 / GREATEST(length(c."text"), 1))) DESC, c."labelId"
+      LIMIT ${SHORTLIST_LIMIT}
     ), scored AS (
-      SELECT c.*, (${textScoreSql(terms)}) * ${qualitySql} AS score FROM candidates c
+      SELECT c.*, (${textScoreSql(terms)}) * ${qualitySql(true)} AS score
+      FROM (
+        SELECT s.*, to_tsvector('english', s."text") AS tsv, f."saeId", f."index", f."density", f."maxActivation", f."dead",
+               (f."currentLabelId" = s."labelId") AS "isCurrent"
+        FROM shortlist s JOIN "Feature" f ON f."id" = s."featureId"
+      ) c
     ), best AS (
       SELECT DISTINCT ON ("featureId") * FROM scored ORDER BY "featureId", score DESC, "labelId"
     )

@@ -32,8 +32,18 @@ export const VOTE_CAP = 0.3;
 export const DETECTION_WEIGHT = 0.3;
 export const SIMULATION_WEIGHT = 0.15;
 
-/** Candidate labels ranked per query; beyond this the ranking covers the first ones found. */
+/** Candidate labels considered per query; beyond this the ranking covers the first ones found. */
 export const CANDIDATE_LIMIT = 2000;
+
+/**
+ * Candidates fully scored per query. Text relevance needs each label's tsvector, recomputed from
+ * its text (~20–40 µs a label): the candidates are first ordered by what costs nothing — review
+ * status, votes, scores and brevity (BREVITY_CHARS / length) — and only this many get the full
+ * score. A query that matches fewer labels is ranked exactly; one that matches more returns at most
+ * this many features.
+ */
+export const SHORTLIST_LIMIT = 300;
+export const BREVITY_CHARS = 24;
 
 /** Typo corrections: trigram similarity to a vocabulary lexeme at least this, at most this many. */
 export const CORRECTION_MIN_SIMILARITY = 0.35;

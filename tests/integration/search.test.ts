@@ -66,7 +66,8 @@ beforeAll(async () => {
     });
   }
   await rebuildSearchLexicon();
-});
+  // two fixtures take a while on a busy two-core machine
+}, 600_000);
 afterAll(disconnectDb);
 
 describe("label search", () => {
