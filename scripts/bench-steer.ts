@@ -32,7 +32,7 @@ const option = (name: string) => { const i = argv.indexOf(name); return i >= 0 ?
 const quick = flag("--quick");
 const noWrite = flag("--no-write");
 const NEW_TOKENS = quick ? 16 : 48;
-const ROUNDS = quick ? 2 : 5;
+const ROUNDS = quick ? 3 : 7;
 const LOAD_REQUESTS = 20;
 const CLAMP_MULTIPLE = 10;
 const PROMPT = "The old bridge across the river was built";
@@ -44,16 +44,23 @@ const pct = (ratio: number) => `${ratio >= 1 ? "+" : ""}${fmt((ratio - 1) * 100,
 interface Timing { ttftMs: number; tokensPerSecond: number }
 interface Row { label: string; ttftMs: number; tokensPerSecond: number }
 
-/** TTFT = prompt pass + first sample; tokens/s = the tokens after the first over the time after it. */
+/**
+ * TTFT = prompt pass + first sample. Tokens/s = 1 / the median time between consecutive tokens:
+ * on a CPU shared with other work a whole-run average mostly measures who else was running.
+ */
+function fromStamps(start: number, stamps: number[]): Timing {
+  const gaps = stamps.slice(1).map((t, i) => t - stamps[i]);
+  return { ttftMs: stamps[0] - start, tokensPerSecond: 1000 / median(gaps) };
+}
+
 async function timeGenerate(model: ModelSession, prompts: number[][], hooks: Parameters<ModelSession["generate"]>[1]["hooks"]): Promise<Timing> {
   const start = performance.now();
-  let first = 0;
-  const [seq] = await model.generate(prompts, {
+  const stamps: number[] = [];
+  await model.generate(prompts, {
     maxNewTokens: NEW_TOKENS, seed: 1, temperature: 0.7, topP: 0.9, stopAtEos: false, hooks,
-    onStep: ({ step }) => { if (step === 0) first = performance.now(); },
+    onStep: () => { stamps.push(performance.now()); },
   });
-  const end = performance.now();
-  return { ttftMs: first - start, tokensPerSecond: (seq.tokens.length - 1) / ((end - first) / 1000) };
+  return fromStamps(start, stamps);
 }
 
 /** Runs each configuration ROUNDS times, interleaved so load changes hit all of them alike; medians. */
@@ -143,9 +150,10 @@ async function main() {
       { label: "batch 2, default ×2 (no hooks)", run: () => timeGenerate(model, [promptIds, promptIds], undefined) },
       {
         label: "batch 2, the service's run (row 1 clamped, activations + KL)", run: async () => {
-          const done = await runSteering(model, saes, { ...request, maxTokens: NEW_TOKENS }, () => {});
-          const n = done.steered.tokens.length;
-          return { ttftMs: done.timingsMs.firstToken, tokensPerSecond: (n - 1) / ((done.timingsMs.total - done.timingsMs.firstToken) / 1000) };
+          const start = performance.now();
+          const stamps: number[] = [];
+          await runSteering(model, saes, request, (event) => { if (event.event === "token") stamps.push(performance.now()); });
+          return fromStamps(start, stamps);
         },
       },
     ]);
@@ -183,14 +191,12 @@ async function main() {
     });
     const timeService = async (value: number): Promise<Timing> => {
       const start = performance.now();
-      let first = 0; let n = 0;
-      for await (const event of inferenceSteer(steerRequest(value), call)) {
-        if (event.event === "token") { if (n === 0) first = performance.now(); n++; }
-      }
-      return { ttftMs: first - start, tokensPerSecond: (n - 1) / ((performance.now() - first) / 1000) };
+      const stamps: number[] = [];
+      for await (const event of inferenceSteer(steerRequest(value), call)) if (event.event === "token") stamps.push(performance.now());
+      return fromStamps(start, stamps);
     };
-    const status = await inferenceStatus(call);
     const serviceRows = await compare([{ label: `service: default + steered (clamp ${CLAMP_MULTIPLE}×) in one request`, run: () => timeService(CLAMP_MULTIPLE) }]);
+    const status = await inferenceStatus(call);
     const serviceTable = table(serviceRows, new Map());
     say(`\nThrough the inference service (${url ? url : "spawned, default limits"}; ${status.executionProvider}; client-side timings, both rows of one batch):\n`);
     say(serviceTable);
@@ -253,7 +259,7 @@ async function main() {
       "## Steering",
       "",
       `Measured by \`npm run bench:steer${quick ? " -- --quick" : ""}\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? "CPU"}, ${os.availableParallelism()} cores shared with other work (1-minute load average ${fmt(os.loadavg()[0])} at the end), onnxruntime-node ${ort.env.versions.common}, ${threads} threads, execution provider ${status.executionProvider}.`,
-      `Model: ${source}; steering at ${sae.hookName}, feature ${feature.index} clamped to ${CLAMP_MULTIPLE}× its activation on the prompt; ${promptIds.length}-token prompt, ${NEW_TOKENS} new tokens, temperature 0.7, top-p 0.9, seed 1; medians of ${ROUNDS} interleaved rounds. Time to first token includes the prompt pass; tokens/s counts the tokens after the first.`,
+      `Model: ${source}; steering at ${sae.hookName}, feature ${feature.index} clamped to ${CLAMP_MULTIPLE}× its activation on the prompt; ${promptIds.length}-token prompt, ${NEW_TOKENS} new tokens, temperature 0.7, top-p 0.9, seed 1; medians of ${ROUNDS} interleaved rounds. Time to first token includes the prompt pass; tokens/s is one over the median time between consecutive tokens (robust to the other work on this shared CPU).`,
       "",
       "### Runtime (ModelSession.generate with and without the steering hook, same seed)",
       "",
