@@ -6,6 +6,7 @@
  * Every write goes through /api/v1, where roles are enforced; the buttons only mirror them.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useState } from "react";
 import type { CommentDto, FeatureListDto, LabelConflictDetails, LabelDto } from "@/lib/labels/contracts";
 import { apiCall } from "./client";
@@ -354,7 +355,7 @@ function SaveControls({ saeId, index }: { saeId: number; index: number }) {
           <button type="button" className="secondary" disabled={!listId} onClick={addToList}>Add</button>
         </>
       ) : (
-        <a href="/lists">Create a list</a>
+        <Link href="/lists">Create a list</Link>
       )}
       {message && <span className="notice ok" role="status">{message}</span>}
     </div>
@@ -374,7 +375,7 @@ export function LabelsPanelClient({ saeId, index, viewer, initialLabels, initial
         <LabelList saeId={saeId} index={index} viewer={viewer} labels={labels} />
         {canEdit && <div style={{ marginTop: "0.6rem" }}><AddLabelForm saeId={saeId} index={index} /></div>}
         {canEdit && autoInterp && !compact && <div style={{ marginTop: "0.6rem" }}><AutoInterpButton saeId={saeId} index={index} /></div>}
-        {queueHref && !compact && <p style={{ marginBottom: 0 }}><a href={queueHref}>Labelling queue for this SAE →</a> <span className="muted">(keyboard: next, previous, label, accept, reject)</span></p>}
+        {queueHref && !compact && <p style={{ marginBottom: 0 }}><Link href={queueHref}>Labelling queue for this SAE →</Link> <span className="muted">(keyboard: next, previous, label, accept, reject)</span></p>}
       </div>
       {!compact && viewer && <SaveControls saeId={saeId} index={index} />}
       {!compact && <Comments saeId={saeId} index={index} viewer={viewer} initial={initialComments} />}

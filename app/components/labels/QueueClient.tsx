@@ -44,8 +44,21 @@ function ExampleLine({ tokens, values, maxPosition, max }: { tokens: string[]; v
 export function QueueClient({ saeId, modelName, saeName, viewer, initialProgress, startIndex }: Props) {
   const queryClient = useQueryClient();
   const canEdit = viewer !== null && viewer.role !== "viewer";
-  const [index, setIndex] = useState<number | null>(startIndex);
-  const [done, setDone] = useState(false);
+  const [picked, setIndex] = useState<number | null>(startIndex);
+  const [finished, setDone] = useState(false);
+  // the first feature of the queue, unless the URL chose one (?start=N)
+  const first = useQuery({
+    queryKey: ["queue-first", saeId],
+    enabled: startIndex === null,
+    staleTime: Infinity,
+    queryFn: async () => {
+      const result = await apiCall<{ index: number | null; remaining: number }>("GET", `/api/v1/saes/${saeId}/labelling/next?after=-1`);
+      if (!result.ok) throw new Error(result.error?.message);
+      return result.data!;
+    },
+  });
+  const index = picked ?? first.data?.index ?? null;
+  const done = finished || (picked === null && first.data !== undefined && first.data.index === null);
   const [history, setHistory] = useState<number[]>([]);
   const [skipped, setSkipped] = useState<number[]>([]);
   const [text, setText] = useState("");
@@ -83,12 +96,6 @@ export function QueueClient({ saeId, modelName, saeName, viewer, initialProgress
     setDone(false);
     setText("");
   }, [history]);
-
-  useEffect(() => {
-    if (startIndex === null) void goNext();
-    // only on first render
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
 
   const detail = useQuery({
     queryKey: ["feature-detail", saeId, index],

@@ -44,7 +44,7 @@ describe("draftFeatureLabel", () => {
     expect(result.detection.score).toBe(1);
     expect(result.detection.n).toBe(20);
     expect(result.detection.batches).toBe(4);
-    expect(result.simulation.score).toBeCloseTo(1);
+    expect(result.simulation.score).toBeGreaterThan(0.95); // true activations vary a little, predictions are 0 or 10
     expect(result.simulation.n).toBe(10);
     expect(result.promptVersion).toBe(PROMPT_VERSION);
     expect(result.usage.promptTokens).toBeGreaterThan(0);

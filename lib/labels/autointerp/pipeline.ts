@@ -123,9 +123,9 @@ export async function draftFeatureLabel(material: FeatureMaterial, provider: Cha
 
   // 3. detection: activating examples across quantiles vs non-activating contexts, 5 per prompt
   const active = quantileSample([...material.top, ...material.interval], SAMPLE_SIZES.detectionActive, random);
-  const zeroRandom = material.random.filter((e) => e.maxValue <= 0);
-  const inactivePool = zeroRandom.length >= SAMPLE_SIZES.detectionInactive / 2 ? zeroRandom : [...zeroRandom, ...material.others];
-  const inactive = shuffle(inactivePool, random).slice(0, SAMPLE_SIZES.detectionInactive);
+  // random contexts where the feature is zero first, topped up with other features' top contexts
+  const zeroRandom = shuffle(material.random.filter((e) => e.maxValue <= 0), random).slice(0, SAMPLE_SIZES.detectionInactive);
+  const inactive = [...zeroRandom, ...shuffle(material.others, random)].slice(0, SAMPLE_SIZES.detectionInactive);
   const trials = shuffle([
     ...active.map((example) => ({ example, isActive: true })),
     ...inactive.map((example) => ({ example, isActive: false })),
@@ -150,7 +150,7 @@ export async function draftFeatureLabel(material: FeatureMaterial, provider: Cha
       ...counts,
       n: trials.length,
       batches,
-      inactiveSource: zeroRandom.length >= SAMPLE_SIZES.detectionInactive / 2 ? "random contexts with zero activation" : "other features' top examples",
+      inactiveSource: `${zeroRandom.length} random contexts with zero activation, ${inactive.length - zeroRandom.length} other features' top contexts`,
     },
     simulation: {
       score: simulationScore,
