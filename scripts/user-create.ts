@@ -3,24 +3,13 @@
  *   npm run user:create -- --email ada@example.org --role admin [--name "Ada"] [--password … | --password-stdin | --no-password]
  * A new user without a password option gets one: typed at a prompt on a terminal, else generated and printed once.
  */
-import { parseArgs } from "node:util";
 import readline from "node:readline";
-import { z } from "zod";
 import { disconnectDb } from "../lib/db/client";
 import { currentDatabaseUrl, parseDatabaseUrl } from "../lib/db/connection";
 import { explainConnectionError } from "../lib/db/server";
 import { findUserByEmail, upsertUser } from "../lib/db/users";
 import { generatePassword, passwordProblem } from "../lib/auth/password";
-import { ROLES, isRole } from "../lib/auth/roles";
-
-const USAGE = `Usage: npm run user:create -- --email <email> [--role viewer|editor|admin] [--name <name>]
-                           [--password <password> | --password-stdin | --no-password]
-
-Creates the user, or updates role (and name/password when given) if the email exists.
-Without a password option a new user gets one: prompted on a terminal, else generated and printed.
---no-password creates a user who signs in by magic link or OAuth only.`;
-
-class UsageError extends Error {}
+import { USER_CREATE_USAGE, UsageError, parseUserCreateArgs } from "../lib/auth/user-create-args";
 
 function fail(message: string): never {
   throw new UsageError(message);
@@ -66,53 +55,27 @@ async function promptPassword(): Promise<string> {
 }
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        email: { type: "string" },
-        role: { type: "string" },
-        name: { type: "string" },
-        password: { type: "string" },
-        "password-stdin": { type: "boolean" },
-        "no-password": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    fail(`${(error as Error).message}\n\n${USAGE}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
+  const args = parseUserCreateArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log(USER_CREATE_USAGE);
     return 0;
   }
-  if (!values.email) fail(`--email is required.\n\n${USAGE}`);
-  const email = z.string().trim().toLowerCase().pipe(z.email()).safeParse(values.email);
-  if (!email.success) fail(`"${values.email}" is not a valid email address.`);
-  const role = values.role ?? "viewer";
-  if (!isRole(role)) fail(`--role must be one of ${ROLES.join(", ")} (got "${role}").`);
-  const passwordOptions = [values.password !== undefined, values["password-stdin"], values["no-password"]].filter(Boolean).length;
-  if (passwordOptions > 1) fail("Give at most one of --password, --password-stdin and --no-password.");
-
-  let password: string | undefined;
+  let password = args.password;
   let generated = false;
-  if (values.password !== undefined) password = values.password;
-  else if (values["password-stdin"]) password = await readStdin();
-  if (password !== undefined) {
+  if (args.passwordSource === "stdin") {
+    password = await readStdin();
     const problem = passwordProblem(password);
     if (problem) fail(problem);
   }
 
   let existing;
   try {
-    existing = await findUserByEmail(email.data);
+    existing = await findUserByEmail(args.email);
   } catch (error) {
     const url = currentDatabaseUrl();
     fail(`${explainConnectionError(error, parseDatabaseUrl(url))}\n(Is the database running? \`npm start\` or \`npx tsx scripts/postgres.ts\` starts the embedded one.)`);
   }
-  if (!existing && password === undefined && !values["no-password"]) {
+  if (!existing && password === undefined && args.passwordSource !== "none") {
     if (process.stdin.isTTY && process.stdout.isTTY) {
       password = await promptPassword();
     } else {
@@ -121,7 +84,7 @@ async function main(): Promise<number> {
     }
   }
 
-  const { user, created } = await upsertUser({ email: email.data, role, name: values.name, password });
+  const { user, created } = await upsertUser({ email: args.email, role: args.role, name: args.name, password });
   console.log(`${created ? "Created" : "Updated"} user ${user.email} (id ${user.id}, role ${user.role}).`);
   if (generated && password) console.log(`Generated password (shown once, store it now): ${password}`);
   else if (password) console.log(created ? "Password set." : "Password changed.");

@@ -51,8 +51,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
         Anyone can browse without an account. Signing in lets editors label and steer, and admins manage users.
       </p>
 
-      <section className="panel" aria-labelledby="password-heading">
-        <h2 id="password-heading">Email and password</h2>
+      {/* sections stay unnamed: a region called "…password" would collide with the Password field in label queries */}
+      <section className="panel">
+        <h2>Email and password</h2>
         <form action={passwordSignIn}>
           <input type="hidden" name="callbackUrl" value={callbackUrl} />
           <div className="form-row">
@@ -67,8 +68,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
         </form>
       </section>
 
-      <section className="panel" aria-labelledby="link-heading">
-        <h2 id="link-heading">Email me a sign-in link</h2>
+      <section className="panel">
+        <h2>Email me a sign-in link</h2>
         <form action={magicLinkSignIn}>
           <input type="hidden" name="callbackUrl" value={callbackUrl} />
           <div className="form-row">
@@ -85,8 +86,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
       </section>
 
       {oauth.length > 0 && (
-        <section className="panel" aria-labelledby="oauth-heading">
-          <h2 id="oauth-heading">Single sign-on</h2>
+        <section className="panel">
+          <h2>Single sign-on</h2>
           <div className="button-row">
             {oauth.map((provider) => (
               <form key={provider.id} action={oauthSignIn}>

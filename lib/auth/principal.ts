@@ -40,8 +40,8 @@ async function fromApiKey(key: string): Promise<AuthenticatedPrincipal> {
   const unusable = apiKeyUnusableReason(stored);
   if (unusable) throw unauthenticated(`The API key has been ${unusable}.`);
   if (stored.user.disabledAt) throw forbidden("The account that owns this API key is disabled.");
-  // best effort: a failed bookkeeping write must not fail the request
-  touchApiKey(stored.id, stored.lastUsedAt).catch((error) => console.error("[auth] could not record API key use:", error));
+  // at most one write a minute per key; a failed bookkeeping write must not fail the request
+  await touchApiKey(stored.id, stored.lastUsedAt).catch((error) => console.error("[auth] could not record API key use:", error));
   const { id, email, name, role } = stored.user;
   return { kind: "user", user: { id, email, name, role }, via: "api_key", scopes: normaliseScopes(stored.scopes), apiKeyId: stored.id };
 }
