@@ -79,9 +79,9 @@ function demoSaeDir(): string | undefined {
 }
 
 /** The feature most active on the prompt's last tokens, and that activation as its clamp unit. */
-async function pickFeature(model: ModelSession, sae: Sae, promptIds: number[]): Promise<{ index: number; maxActivation: number }> {
-  const result = await model.forward([promptIds], { capture: [sae.hookName] });
-  const encoding = await sae.encode(result.activations[sae.hookName]);
+async function pickFeature(model: ModelSession, sae: Sae, hookName: string, promptIds: number[]): Promise<{ index: number; maxActivation: number }> {
+  const result = await model.forward([promptIds], { capture: [hookName] });
+  const encoding = await sae.encode(result.activations[hookName]);
   let best = { index: 0, maxActivation: 0 };
   for (let t = 1; t < promptIds.length; t++) {
     for (let f = 0; f < sae.dSae; f++) {
@@ -130,23 +130,24 @@ async function main() {
 
     const model = await loadModelPackage(modelDir);
     const sae = await loadSae(saeDir);
+    const hookName = sae.hookName ?? hook;
     const promptIds = model.encode(PROMPT);
-    const feature = await pickFeature(model, sae, promptIds);
+    const feature = await pickFeature(model, sae, hookName, promptIds);
     say(`bench:steer — ${os.cpus()[0]?.model ?? "cpu"}, ${os.availableParallelism()} cores, ORT ${ort.env.versions.common}, ${threads} threads, provider ${model.executionProvider}`);
-    say(`model: ${source}; hook ${sae.hookName}; feature ${feature.index} clamped to ${CLAMP_MULTIPLE}× its activation on the prompt (${fmt(feature.maxActivation, 3)}); prompt ${promptIds.length} tokens, ${NEW_TOKENS} new tokens, temperature 0.7, seed 1; medians of ${ROUNDS} interleaved rounds`);
+    say(`model: ${source}; hook ${hookName}; feature ${feature.index} clamped to ${CLAMP_MULTIPLE}× its activation on the prompt (${fmt(feature.maxActivation, 3)}); prompt ${promptIds.length} tokens, ${NEW_TOKENS} new tokens, temperature 0.7, seed 1; medians of ${ROUNDS} interleaved rounds`);
 
     // ---- 1. the runtime directly
     const clamp: FeatureIntervention[] = [{ kind: "clamp", feature: feature.index, multiple: CLAMP_MULTIPLE, maxActivation: feature.maxActivation }];
     const add: FeatureIntervention[] = [{ kind: "add", feature: feature.index, strength: 20 }];
-    const saes = { get: (id: number) => (id === 1 ? { sae, hookName: sae.hookName } : undefined) };
+    const saes = { get: (id: number) => (id === 1 ? { sae, hookName: hookName } : undefined) };
     const request: ServiceSteerRequest = {
       modelId: 1, prompt: PROMPT, features: [{ saeId: 1, index: feature.index, method: "clamp", value: CLAMP_MULTIPLE }],
       maxActivations: [feature.maxActivation], maxTokens: NEW_TOKENS, temperature: 0.7, topP: 0.9, seed: 1,
     };
     const runtimeRows = await compare([
       { label: "batch 1, default (no hooks)", run: () => timeGenerate(model, [promptIds], undefined) },
-      { label: "batch 1, clamp hook (SAE encode + delta)", run: () => timeGenerate(model, [promptIds], [steer(sae, clamp, { hookName: sae.hookName })]) },
-      { label: "batch 1, add hook (no encode)", run: () => timeGenerate(model, [promptIds], [steer(sae, add, { hookName: sae.hookName })]) },
+      { label: "batch 1, clamp hook (SAE encode + delta)", run: () => timeGenerate(model, [promptIds], [steer(sae, clamp, { hookName: hookName })]) },
+      { label: "batch 1, add hook (no encode)", run: () => timeGenerate(model, [promptIds], [steer(sae, add, { hookName: hookName })]) },
       { label: "batch 2, default ×2 (no hooks)", run: () => timeGenerate(model, [promptIds, promptIds], undefined) },
       {
         label: "batch 2, the service's run (row 1 clamped, activations + KL)", run: async () => {
@@ -176,7 +177,7 @@ async function main() {
       modelId = Number(option("--model-id") ?? 1); saeId = Number(option("--sae-id") ?? 1); featureIndex = Number(option("--feature") ?? 0); maxActivation = 1;
     } else {
       secret = "bench-steer-secret-0123456789abcdef";
-      service = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/bench/steer-service.ts"), modelDir, saeDir, sae.hookName, secret], {
+      service = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/bench/steer-service.ts"), modelDir, saeDir, hookName, secret], {
         cwd: root, stdio: ["ignore", "pipe", "inherit"], env: process.env,
       });
       baseUrl = await new Promise<string>((resolve, reject) => {
@@ -235,7 +236,7 @@ async function main() {
       const randomModel = await loadModelPackage(randomDir);
       const randomSae = await loadSae(randomSaeDir);
       const ids = randomModel.encode(PROMPT);
-      const f = await pickFeature(randomModel, randomSae, ids);
+      const f = await pickFeature(randomModel, randomSae, hook, ids);
       const ortRows = await compare([
         { label: "ONNX Runtime, default", run: () => timeGenerate(randomModel, [ids], undefined) },
         { label: "ONNX Runtime, clamp", run: () => timeGenerate(randomModel, [ids], [steer(randomSae, [{ kind: "clamp", feature: f.index, multiple: CLAMP_MULTIPLE, maxActivation: f.maxActivation }], { hookName: hook })]) },
@@ -259,7 +260,7 @@ async function main() {
       "## Steering",
       "",
       `Measured by \`npm run bench:steer${quick ? " -- --quick" : ""}\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? "CPU"}, ${os.availableParallelism()} cores shared with other work (1-minute load average ${fmt(os.loadavg()[0])} at the end), onnxruntime-node ${ort.env.versions.common}, ${threads} threads, execution provider ${status.executionProvider}.`,
-      `Model: ${source}; steering at ${sae.hookName}, feature ${feature.index} clamped to ${CLAMP_MULTIPLE}× its activation on the prompt; ${promptIds.length}-token prompt, ${NEW_TOKENS} new tokens, temperature 0.7, top-p 0.9, seed 1; medians of ${ROUNDS} interleaved rounds. Time to first token includes the prompt pass; tokens/s is one over the median time between consecutive tokens (robust to the other work on this shared CPU).`,
+      `Model: ${source}; steering at ${hookName}, feature ${feature.index} clamped to ${CLAMP_MULTIPLE}× its activation on the prompt; ${promptIds.length}-token prompt, ${NEW_TOKENS} new tokens, temperature 0.7, top-p 0.9, seed 1; medians of ${ROUNDS} interleaved rounds. Time to first token includes the prompt pass; tokens/s is one over the median time between consecutive tokens (robust to the other work on this shared CPU).`,
       "",
       "### Runtime (ModelSession.generate with and without the steering hook, same seed)",
       "",
