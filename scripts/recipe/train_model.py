@@ -39,7 +39,7 @@ ap.add_argument('--bigram-init', action='store_true',
 ap.add_argument('--distill', type=float, default=0.5,
                 help='initial weight of the bigram-teacher soft-target loss (decays linearly to 0 at 60%% of the budget)')
 ap.add_argument('--extend-minutes', type=float, default=0,
-                help='resume a finished run for this many more minutes (warm restart: peak lr x0.3, cosine to 5%%)')
+                help='resume a finished run for this many more minutes (warm restart: peak lr x0.5, cosine to 5%% of --lr)')
 args = ap.parse_args()
 
 N_CTX = 128
@@ -129,7 +129,7 @@ if os.path.exists(os.path.join(CK, 'latest.pt')) and not args.bench:
     state = ck['state']
     print('resumed at step', state['step'], flush=True)
     if args.extend_minutes > 0:
-        state['phase'] = {'start_s': state['elapsed'], 'budget_s': args.extend_minutes * 60, 'peak': args.lr * 0.3}
+        state['phase'] = {'start_s': state['elapsed'], 'budget_s': args.extend_minutes * 60, 'peak': args.lr * 0.5}
         state['budget_s'] = state['elapsed'] + args.extend_minutes * 60
         print('extending by', args.extend_minutes, 'minutes', flush=True)
 if args.bigram_init and state['step'] == 0:
@@ -153,7 +153,7 @@ def lr_at(step):
     ph = state.get('phase')
     if ph:
         p = min(1.0, (state['elapsed'] - ph['start_s']) / ph['budget_s'])
-        return ph['peak'] * (0.05 / 0.3 + (1 - 0.05 / 0.3) * 0.5 * (1 + math.cos(math.pi * p)))
+        return ph['peak'] * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
     if step < WARM:
         return args.lr * (step + 1) / WARM
     p = min(1.0, state['elapsed'] / state['budget_s'])

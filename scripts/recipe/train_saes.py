@@ -28,10 +28,10 @@ torch.set_num_threads(2)
 torch.set_flush_denormal(True)
 
 SAES = {
-    'mlp0-topk': dict(hook='blocks.0.mlp.hook_post', layer=0, arch='topk', mult=8, k=32, tokens=1_000_000, minutes=8),
-    'resid0-topk': dict(hook='blocks.0.hook_resid_post', layer=0, arch='topk', mult=16, k=16, tokens=1_500_000, minutes=3.5),
-    'resid1-topk': dict(hook='blocks.1.hook_resid_post', layer=1, arch='topk', mult=16, k=16, tokens=1_500_000, minutes=3.5),
-    'resid0-relu': dict(hook='blocks.0.hook_resid_post', layer=0, arch='standard', mult=8, l1=12.0, tokens=1_500_000, minutes=2.5),
+    'mlp0-topk': dict(hook='blocks.0.mlp.hook_post', layer=0, arch='topk', mult=8, k=32, tokens=1_000_000, minutes=6),
+    'resid0-topk': dict(hook='blocks.0.hook_resid_post', layer=0, arch='topk', mult=16, k=16, tokens=1_500_000, minutes=2.75),
+    'resid1-topk': dict(hook='blocks.1.hook_resid_post', layer=1, arch='topk', mult=16, k=16, tokens=1_500_000, minutes=2.75),
+    'resid0-relu': dict(hook='blocks.0.hook_resid_post', layer=0, arch='standard', mult=8, l1=12.0, tokens=1_500_000, minutes=2),
 }
 
 
