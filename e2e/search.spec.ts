@@ -25,6 +25,8 @@ test.beforeAll(async () => {
 });
 
 test.beforeEach(async ({ page }) => {
+  // these journeys build several pages from the database; the two-core CI machine is often busy
+  test.slow();
   page.on("dialog", (dialog) => {
     throw new Error(`a dialog opened: ${dialog.message()} — markup from the database was executed`);
   });
@@ -39,7 +41,7 @@ test("search by label with a typo, open a result, land on the feature page", asy
   await page.getByLabel("Words in the label").fill("golden gate brigde");
   await page.getByRole("button", { name: "Search" }).click();
   // the URL is the search: shareable
-  await expect(page).toHaveURL(/\/search\?q=golden\+gate\+brigde/);
+  await expect(page).toHaveURL(/\/search\?(.*&)?q=golden\+gate\+brigde/);
   const results = page.getByRole("list", { name: "Search results" });
   await expect(results.getByRole("listitem").first()).toBeVisible();
   await expect(results.getByRole("listitem").first()).toContainText("Golden Gate Bridge");

@@ -119,7 +119,7 @@ export default async function SearchPage({ searchParams }: Props) {
       </ul>
 
       <form className="search-form" method="get" action="/search" role="search" aria-label="Search features">
-        <input type="hidden" name="mode" value={mode} />
+        {mode !== "labels" && <input type="hidden" name="mode" value={mode} />}
         {mode === "inference" && (
           <div className="control control-query">
             <label htmlFor="q">Text to run through the model</label>
