@@ -229,8 +229,14 @@ export async function listSaeFeatures(saeId: number, query: FeatureTableQuery): 
   };
 }
 
-/** How many features match the table's filters (not its cursor), for the "N features" line. */
-export async function countSaeFeatures(saeId: number, query: FeatureTableQuery): Promise<number> {
+/**
+ * How many features match the table's filters (not its cursor), for the "N features" line. With no
+ * filter the answer is d_sae (import writes a row for every feature), so pass it and skip the count.
+ */
+export async function countSaeFeatures(saeId: number, query: FeatureTableQuery, dSae?: number): Promise<number> {
+  const unfiltered = query.label === "all" && query.dead === "all" && query.minDensity === undefined &&
+    query.maxDensity === undefined && query.sort !== "labelScore";
+  if (unfiltered && dSae !== undefined) return dSae;
   const conditions = [Prisma.sql`f."saeId" = ${saeId}`, ...filterConditions(query)];
   const { where } = sortExpression(query.sort);
   if (where) conditions.push(where);

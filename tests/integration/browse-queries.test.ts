@@ -101,6 +101,10 @@ describe("the SAE feature table", () => {
     expect(await walk({ dead: "dead" })).toEqual(fixture.deadIndices);
     expect(await walk({ dead: "alive" })).toHaveLength(fixture.featureCount - fixture.deadIndices.length);
     expect(await countSaeFeatures(fixture.saeId, query({ label: "drafted" }))).toBe(fixture.labelled.drafted.length);
+    // d_sae answers an unfiltered count; a filter always counts
+    expect(await countSaeFeatures(fixture.saeId, query({}), fixture.featureCount)).toBe(fixture.featureCount);
+    expect(await countSaeFeatures(fixture.saeId, query({}))).toBe(fixture.featureCount);
+    expect(await countSaeFeatures(fixture.saeId, query({ dead: "dead" }), fixture.featureCount)).toBe(fixture.deadIndices.length);
   });
 
   it("filters by a density range", async () => {

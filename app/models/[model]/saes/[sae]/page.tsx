@@ -68,7 +68,7 @@ export default async function SaePage({ params, searchParams }: Params) {
   const header = await getSaeByNames(modelName, saeName);
   if (!header) notFound();
   const query = parseQuery(await searchParams);
-  const [page, count] = await Promise.all([listSaeFeatures(header.id, query), countSaeFeatures(header.id, query)]);
+  const [page, count] = await Promise.all([listSaeFeatures(header.id, query), countSaeFeatures(header.id, query, header.dSae)]);
   const base = saeHref(modelName, saeName);
   const order = page.order;
 

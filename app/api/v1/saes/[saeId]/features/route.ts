@@ -23,7 +23,7 @@ export const GET = defineRoute({
   handler: async ({ params, query }) => {
     const sae = await getSaeById(params.saeId);
     if (!sae) throw notFound(`There is no SAE ${params.saeId}.`);
-    const [page, total] = await Promise.all([listSaeFeatures(sae.id, query), countSaeFeatures(sae.id, query)]);
+    const [page, total] = await Promise.all([listSaeFeatures(sae.id, query), countSaeFeatures(sae.id, query, sae.dSae)]);
     return { ...page, total };
   },
 });
