@@ -22,7 +22,7 @@ beforeAll(async () => {
   const model = await writeModel(root);
   modelDir = model.dir;
   corpusDir = await writeCorpus(path.join(root, "corpus"), 80);
-  saeDir = await writeSae(path.join(root, "sae"), { ...randomSaeTensors(model.dModel, 10, 77) }, { dIn: model.dModel, dSae: 10 });
+  saeDir = await writeSae(path.join(root, "sae-kill"), { ...randomSaeTensors(model.dModel, 10, 77) }, { dIn: model.dModel, dSae: 10 });
 }, 60_000);
 
 afterAll(async () => {

@@ -15,9 +15,17 @@ export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), `fs-${prefix}-`));
 }
 
-export async function writeModel(root: string): Promise<{ dir: string; dModel: number; nCtx: number; name: string }> {
+/**
+ * Writes the fixture model package. All integration files share one database, so a test that
+ * asserts the model is newly registered passes its own `name` (written into manifest.json).
+ */
+export async function writeModel(root: string, name?: string): Promise<{ dir: string; dModel: number; nCtx: number; name: string }> {
   const dir = path.join(root, "model");
   const { manifest } = await writeFixtureModelPackage(dir);
+  if (name) {
+    manifest.name = name;
+    await writeFile(path.join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
+  }
   return { dir, dModel: manifest.dModel as number, nCtx: manifest.nCtx as number, name: manifest.name as string };
 }
 

@@ -16,7 +16,7 @@ let viewer: { authorization: string };
 
 beforeAll(async () => {
   root = await tempDir("import-api");
-  const model = await writeModel(root);
+  const model = await writeModel(root, "fixture-import-api");
   modelDir = model.dir;
   dIn = model.dModel;
   corpus = await writeCorpus(path.join(root, "corpus"), 10);
