@@ -14,9 +14,10 @@ import { decodeSearchCursor, encodeSearchCursor } from "../search/cursor";
 import { highlightRanges } from "../search/highlight";
 import { candidateTsquery, queryWords, termVariants, type SearchTerm } from "../search/query";
 import {
-  BREVITY_CHARS, CANDIDATE_LIMIT, CORRECTION_MIN_SIMILARITY, SHORTLIST_LIMIT, CURRENT_LABEL_BONUS, DETECTION_WEIGHT, MATCH_WEIGHT, MAX_CORRECTIONS,
+  BREVITY_CHARS, CANDIDATE_LIMIT, SHORTLIST_LIMIT, CURRENT_LABEL_BONUS, DETECTION_WEIGHT, MATCH_WEIGHT,
   SIMULATION_WEIGHT, SPECIFICITY_WEIGHT, STATUS_FACTOR, VOTE_CAP, VOTE_WEIGHT,
 } from "../search/ranking";
+import { chooseCorrections, CORRECTION_CANDIDATES } from "../search/typos";
 import { buildVocabularyIndex, MAX_TOKEN_PIECES, tokenPieces, type VocabularyIndex } from "../search/tokens";
 import { ApiError, badRequest, notFound } from "../api/errors";
 
@@ -91,7 +92,10 @@ export async function rebuildSearchLexicon(): Promise<number> {
   return count;
 }
 
-/** Each query word's lexeme, whether the vocabulary knows it, and, if not, its likely corrections. */
+/**
+ * Each query word's lexeme, whether the vocabulary knows it, and, if not, its likely corrections:
+ * the stem's trigram neighbours (`%`, the GIN index), chosen by lib/search/typos.ts.
+ */
 export async function analyseQuery(words: string[]): Promise<SearchTerm[]> {
   if (words.length === 0) return [];
   const rows = await db().$queryRaw<{ word: string; lexeme: string | null; corrections: { lexeme: string; similarity: number }[] | null }[]>`
@@ -104,9 +108,8 @@ export async function analyseQuery(words: string[]): Promise<SearchTerm[]> {
           FROM "SearchLexeme" s
           WHERE s."lexeme" % lx.lexeme
           ORDER BY sim DESC, s."lexeme"
-          LIMIT ${MAX_CORRECTIONS}
+          LIMIT ${CORRECTION_CANDIDATES}
         ) c
-        WHERE c.sim >= ${CORRECTION_MIN_SIMILARITY}
       ) END AS corrections
     FROM unnest(${words}::text[]) WITH ORDINALITY AS w(word, ord)
     LEFT JOIN LATERAL (
@@ -116,7 +119,7 @@ export async function analyseQuery(words: string[]): Promise<SearchTerm[]> {
   return rows.map((row) => ({
     word: row.word,
     lexeme: row.lexeme,
-    corrections: (row.corrections ?? []).map((c) => ({ lexeme: c.lexeme, similarity: Number(c.similarity.toFixed(4)) })),
+    corrections: row.lexeme === null ? [] : chooseCorrections(row.lexeme, (row.corrections ?? []).map((c) => ({ lexeme: c.lexeme, similarity: Number(c.similarity.toFixed(4)) }))),
   }));
 }
 

@@ -1,9 +1,12 @@
 /**
  * Highlighting for search results, computed here rather than by ts_headline so that typo and
- * prefix matches light up too, and so that results carry character ranges, never markup: the page
- * renders each segment as text (label text is untrusted, like token text).
+ * prefix matches light up too (a word of the label is marked when it starts with a term's stem or
+ * correction, is trigram-similar to the typed word, or is one edit from it), and so that results
+ * carry character ranges, never markup: the page renders each segment as text (label text is
+ * untrusted, like token text).
  */
 import { MIN_PREFIX_LENGTH, type SearchTerm } from "./query";
+import { isOneEditTypo } from "./typos";
 
 export interface TextRange {
   start: number;
@@ -48,6 +51,8 @@ function wordMatches(word: string, terms: SearchTerm[]): boolean {
     const stems = [term.lexeme, ...term.corrections.map((c) => c.lexeme)];
     if (stems.some((stem) => (stem.length >= MIN_PREFIX_LENGTH ? lower.startsWith(stem) : lower === stem))) return true;
     if (lower.length >= MIN_PREFIX_LENGTH && trigramSimilarity(lower, term.word) >= HIGHLIGHT_MIN_SIMILARITY) return true;
+    // swapped letters share few trigrams: "Bridge" for "brigde" is one edit away
+    if (isOneEditTypo(lower, term.word)) return true;
   }
   return false;
 }

@@ -5,6 +5,7 @@ import { candidateTsquery, queryWords, termVariants, tsqueryLexeme, type SearchT
 import { qualityMultiplier } from "./ranking";
 import { buildVocabularyIndex, tokenPieces } from "./tokens";
 import { embeddingsConfig, textHash, unitVector } from "./embeddings";
+import { chooseCorrections, editDistance, isOneEditTypo } from "./typos";
 
 const term = (word: string, lexeme: string | null, corrections: string[] = []): SearchTerm => ({
   word, lexeme, corrections: corrections.map((c) => ({ lexeme: c, similarity: 0.5 })),
@@ -61,6 +62,16 @@ describe("highlighting", () => {
     const text = "The Golden Gate Bridges of deceptive landmarks";
     const ranges = highlightRanges(text, [term("golden", "golden"), term("gate", "gate"), term("brigde", "brigd", ["bridg"]), term("decepton", "decepton")]);
     expect(ranges.map((r) => text.slice(r.start, r.end))).toEqual(["Golden Gate Bridges", "deceptive"]);
+  });
+
+  it("marks a word with two letters swapped even when no correction came back (the typo's own trigrams miss it)", () => {
+    // what PostgreSQL says of "brigde" before the fix: stem brigd, no correction (similarity to bridg is 1/3)
+    const text = "synthetic: the Golden Gate Bridge";
+    const ranges = highlightRanges(text, [term("golden", "golden"), term("gate", "gate"), term("brigde", "brigd")]);
+    expect(ranges.map((r) => text.slice(r.start, r.end))).toEqual(["Golden Gate Bridge"]);
+    // but a word two edits away, or a short one, is not a typo
+    expect(highlightRanges("a bridle path", [term("brigde", "brigd")])).toEqual([]);
+    expect(highlightRanges("the car", [term("cat", "cat")])).toEqual([]);
   });
 
   it("does not highlight stop words or short stems inside other words", () => {
@@ -146,5 +157,38 @@ describe("embeddings configuration", () => {
     expect(unitVector([3, 4])).toEqual([0.6, 0.8]);
     expect(() => unitVector([0, 0])).toThrow(/zero vector/);
     expect(textHash("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+});
+
+describe("typo corrections", () => {
+  it("counts insertions, deletions, replacements and swaps of neighbours as one edit", () => {
+    expect(editDistance("bridg", "brigd")).toBe(1);
+    expect(editDistance("bridge", "bridg")).toBe(1);
+    expect(editDistance("bridge", "bxidge")).toBe(1);
+    expect(editDistance("bridge", "brdge")).toBe(1);
+    expect(editDistance("kitten", "sitting")).toBe(3);
+    expect(editDistance("ca", "abc")).toBe(3); // optimal string alignment, not full Damerau
+    expect(editDistance("", "abc")).toBe(3);
+    expect(editDistance("abcdef", "uvwxyz", 1)).toBe(2); // stops early past the limit
+    expect(editDistance("東京都", "京東都")).toBe(1);
+  });
+
+  it("calls only longer words one edit apart typos", () => {
+    expect(isOneEditTypo("brigde", "bridge")).toBe(true);
+    expect(isOneEditTypo("bridge", "bridge")).toBe(false);
+    expect(isOneEditTypo("cat", "car")).toBe(false);
+    expect(isOneEditTypo("brigde", "bright")).toBe(false);
+  });
+
+  it("keeps similar lexemes and one-edit ones, drops the rest, best first, at most three", () => {
+    // pg_trgm's similarities of these lexemes to the stem brigd
+    const candidates = [
+      { lexeme: "brig", similarity: 0.5714 }, { lexeme: "bright", similarity: 0.4444 },
+      { lexeme: "bridg", similarity: 0.3333 }, { lexeme: "broader", similarity: 0.1667 }, { lexeme: "brigd", similarity: 1 },
+    ];
+    expect(chooseCorrections("brigd", candidates).map((c) => c.lexeme)).toEqual(["brig", "bright", "bridg"]);
+    expect(chooseCorrections("brigd", candidates.slice(2)).map((c) => c.lexeme)).toEqual(["bridg"]);
+    expect(chooseCorrections("brigd", [{ lexeme: "bank", similarity: 0.1 }])).toEqual([]);
+    expect(chooseCorrections("xy", [{ lexeme: "xz", similarity: 0.2 }])).toEqual([]);
   });
 });

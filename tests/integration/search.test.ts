@@ -102,6 +102,12 @@ describe("label search", () => {
     const bridge = await labels({ q: "golden gate brigde", model: fixture.modelName, limit: 100 });
     expect(indices(bridge)).toContain(planted.bridge);
     expect(bridge.results[0].label.text).toMatch(/Golden Gate Bridge/);
+    // two swapped letters: corrected (not relaxed to "golden or gate") and the corrected word is marked
+    expect(bridge.relaxed).toBe(false);
+    expect(bridge.terms[2].corrections.map((c) => c.lexeme)).toContain("bridg");
+    for (const result of bridge.results) {
+      expect(segments(result.label.text, result.label.highlights).filter((s) => s.match).map((s) => s.text).join(" ")).toMatch(/Bridge/);
+    }
   });
 
   it("completes a partial word", async () => {
