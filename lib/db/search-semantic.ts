@@ -5,6 +5,7 @@
  */
 import { Prisma } from "../generated/prisma/client";
 import { db } from "./client";
+import { afterCursor, featureConditions, labelHit, type LabelHitRow } from "./search-sql";
 import type { LabelSearchQuery, SemanticSearchPage } from "../search/contracts";
 import { decodeSearchCursor, encodeSearchCursor } from "../search/cursor";
 import { embeddingsConfig, embedTexts, textHash, type EmbeddingsConfig } from "../search/embeddings";
@@ -46,43 +47,14 @@ export async function embedPendingLabels(
   return { embedded, purged };
 }
 
-interface SemanticRow {
-  labelId: number;
-  featureId: number;
-  text: string;
-  source: "human" | "model";
-  status: "draft" | "accepted" | "rejected";
-  voteScore: number;
-  detectionScore: number | null;
-  simulationScore: number | null;
-  isCurrent: boolean | null;
-  saeId: number;
-  index: number;
-  density: number;
-  maxActivation: number;
-  dead: boolean;
-  score: number;
-  saeName: string;
-  hookName: string;
-  modelName: string;
-}
-
 /** Features whose labels mean something close to the query, by cosine similarity, one per feature. */
 export async function searchSemantic(query: LabelSearchQuery, config: EmbeddingsConfig | null = embeddingsConfig()): Promise<SemanticSearchPage> {
   if (!config) return { enabled: false, embeddingModel: null, results: [], nextCursor: null };
   const [vector] = await embedTexts([query.q], config);
   const cursor = decodeSearchCursor(query.after);
-  const conditions: Prisma.Sql[] = [Prisma.sql`e."model" = ${config.model}`];
-  if (query.sae !== undefined) conditions.push(Prisma.sql`f."saeId" = ${query.sae}`);
-  if (query.model !== undefined) {
-    conditions.push(Prisma.sql`f."saeId" IN (SELECT s2."id" FROM "Sae" s2 JOIN "Model" m2 ON m2."id" = s2."modelId" WHERE m2."name" = ${query.model})`);
-  }
-  if (query.labels === "human" || query.labels === "model") conditions.push(Prisma.sql`l."source" = ${query.labels}::"LabelSource"`);
-  if (query.labels === "unlabelled") conditions.push(Prisma.sql`(f."labelStatus" IS NULL OR f."labelStatus" = 'rejected')`);
-  if (query.minDensity !== undefined) conditions.push(Prisma.sql`f."density" >= ${query.minDensity}::real`);
-  if (query.maxDensity !== undefined) conditions.push(Prisma.sql`f."density" <= ${query.maxDensity}::real`);
+  const conditions = [Prisma.sql`e."model" = ${config.model}`, ...featureConditions(query, Prisma.sql`l."source"`)];
 
-  const rows = await db().$queryRaw<SemanticRow[]>`
+  const rows = await db().$queryRaw<LabelHitRow[]>`
     WITH scored AS (
       SELECT l."id" AS "labelId", l."featureId", l."text", l."source"::text AS "source", l."status"::text AS "status",
              l."voteScore", l."detectionScore", l."simulationScore", (f."currentLabelId" = l."id") AS "isCurrent",
@@ -97,7 +69,7 @@ export async function searchSemantic(query: LabelSearchQuery, config: Embeddings
     )
     SELECT b.*, s."name" AS "saeName", s."hookName", m."name" AS "modelName"
     FROM best b JOIN "Sae" s ON s."id" = b."saeId" JOIN "Model" m ON m."id" = s."modelId"
-    ${cursor ? Prisma.sql`WHERE (b.score, b."featureId") < (${String(cursor.score)}::float8, ${cursor.featureId}::int)` : Prisma.empty}
+    ${afterCursor(Prisma.sql`b.score`, Prisma.sql`b."featureId"`, cursor)}
     ORDER BY b.score DESC, b."featureId" DESC
     LIMIT ${query.limit + 1}`;
 
@@ -107,19 +79,7 @@ export async function searchSemantic(query: LabelSearchQuery, config: Embeddings
   return {
     enabled: true,
     embeddingModel: config.model,
-    results: page.map((row) => ({
-      feature: {
-        modelName: row.modelName, saeId: row.saeId, saeName: row.saeName, hookName: row.hookName, index: row.index,
-        density: row.density, maxActivation: row.maxActivation, dead: row.dead,
-        url: `/models/${encodeURIComponent(row.modelName)}/saes/${encodeURIComponent(row.saeName)}/features/${row.index}`,
-      },
-      label: {
-        id: row.labelId, text: row.text, source: row.source, status: row.status, voteScore: row.voteScore,
-        detectionScore: row.detectionScore, simulationScore: row.simulationScore, isCurrent: row.isCurrent === true,
-        highlights: [],
-      },
-      score: row.score,
-    })),
+    results: page.map((row) => labelHit(row, [])),
     nextCursor: hasMore && last ? encodeSearchCursor(last.score, last.featureId) : null,
   };
 }

@@ -6,10 +6,9 @@
  */
 import { Prisma } from "../generated/prisma/client";
 import { db } from "./client";
+import { afterCursor, andAll, featureConditions, labelHit, searchFeature, type LabelHitRow } from "./search-sql";
 import { tokenTexts, unknownToken } from "./features";
-import type {
-  ActivationSearchPage, ActivationSearchQuery, LabelFilter, LabelSearchPage, LabelSearchQuery,
-} from "../search/contracts";
+import type { ActivationSearchPage, ActivationSearchQuery, LabelSearchPage, LabelSearchQuery } from "../search/contracts";
 import { decodeSearchCursor, encodeSearchCursor } from "../search/cursor";
 import { highlightRanges } from "../search/highlight";
 import { candidateTsquery, queryWords, termVariants, type SearchTerm } from "../search/query";
@@ -124,51 +123,6 @@ export async function analyseQuery(words: string[]): Promise<SearchTerm[]> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Filters shared by every search
-// ---------------------------------------------------------------------------------------------
-
-interface FeatureFilters {
-  model?: string;
-  sae?: number;
-  labels: LabelFilter;
-  minDensity?: number;
-  maxDensity?: number;
-}
-
-/** Conditions on the feature `f` (and for label search, the matched label `l`). */
-function featureConditions(filters: FeatureFilters, labelSource: Prisma.Sql): Prisma.Sql[] {
-  const conditions: Prisma.Sql[] = [];
-  if (filters.sae !== undefined) conditions.push(Prisma.sql`f."saeId" = ${filters.sae}`);
-  if (filters.model !== undefined) {
-    conditions.push(Prisma.sql`f."saeId" IN (SELECT s2."id" FROM "Sae" s2 JOIN "Model" m2 ON m2."id" = s2."modelId" WHERE m2."name" = ${filters.model})`);
-  }
-  if (filters.labels === "human" || filters.labels === "model") {
-    conditions.push(Prisma.sql`${labelSource} = ${filters.labels}::"LabelSource"`);
-  }
-  // the SAE table's meaning of "unlabelled": no label, or only a rejected one
-  if (filters.labels === "unlabelled") conditions.push(Prisma.sql`(f."labelStatus" IS NULL OR f."labelStatus" = 'rejected')`);
-  if (filters.minDensity !== undefined) conditions.push(Prisma.sql`f."density" >= ${filters.minDensity}::real`);
-  if (filters.maxDensity !== undefined) conditions.push(Prisma.sql`f."density" <= ${filters.maxDensity}::real`);
-  return conditions;
-}
-
-function andAll(conditions: Prisma.Sql[]): Prisma.Sql {
-  return conditions.length ? Prisma.sql`AND ${Prisma.join(conditions, " AND ")}` : Prisma.empty;
-}
-
-/**
- * A cursor's score as text: the driver rounds a number parameter to 15 significant digits, and a
- * keyset comparison against a rounded score repeats or skips rows that tie.
- */
-function cursorScore(score: number): string {
-  return String(score);
-}
-
-function featureUrl(modelName: string, saeName: string, index: number): string {
-  return `/models/${encodeURIComponent(modelName)}/saes/${encodeURIComponent(saeName)}/features/${index}`;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Label search
 // ---------------------------------------------------------------------------------------------
 
@@ -200,25 +154,7 @@ function qualitySql(withCurrent: boolean): Prisma.Sql {
        + ${SIMULATION_WEIGHT}::float8 * COALESCE(c."simulationScore", 0)::float8)`;
 }
 
-interface LabelRow {
-  labelId: number;
-  featureId: number;
-  text: string;
-  source: "human" | "model";
-  status: "draft" | "accepted" | "rejected";
-  voteScore: number;
-  detectionScore: number | null;
-  simulationScore: number | null;
-  isCurrent: boolean | null;
-  saeId: number;
-  index: number;
-  density: number;
-  maxActivation: number;
-  dead: boolean;
-  score: number;
-  saeName: string;
-  hookName: string;
-  modelName: string;
+interface LabelRow extends LabelHitRow {
   candidateCount: number;
 }
 
@@ -256,7 +192,7 @@ async function rankLabels(tsquery: string, terms: SearchTerm[], query: LabelSear
     FROM best b
     JOIN "Sae" s ON s."id" = b."saeId"
     JOIN "Model" m ON m."id" = s."modelId"
-    ${cursor ? Prisma.sql`WHERE (b.score, b."featureId") < (${cursorScore(cursor.score)}::float8, ${cursor.featureId}::int)` : Prisma.empty}
+    ${afterCursor(Prisma.sql`b.score`, Prisma.sql`b."featureId"`, cursor)}
     ORDER BY b.score DESC, b."featureId" DESC
     LIMIT ${query.limit + 1}`;
 }
@@ -300,31 +236,7 @@ export async function searchLabels(query: LabelSearchQuery): Promise<LabelSearch
     relaxed,
     candidates: Math.min(candidates, CANDIDATE_LIMIT),
     truncated: candidates > CANDIDATE_LIMIT,
-    results: page.map((row) => ({
-      feature: {
-        modelName: row.modelName,
-        saeId: row.saeId,
-        saeName: row.saeName,
-        hookName: row.hookName,
-        index: row.index,
-        density: row.density,
-        maxActivation: row.maxActivation,
-        dead: row.dead,
-        url: featureUrl(row.modelName, row.saeName, row.index),
-      },
-      label: {
-        id: row.labelId,
-        text: row.text,
-        source: row.source,
-        status: row.status,
-        voteScore: row.voteScore,
-        detectionScore: row.detectionScore,
-        simulationScore: row.simulationScore,
-        isCurrent: row.isCurrent === true,
-        highlights: highlightRanges(row.text, terms),
-      },
-      score: row.score,
-    })),
+    results: page.map((row) => labelHit(row, highlightRanges(row.text, terms))),
     nextCursor: hasMore && last ? encodeSearchCursor(last.score, last.featureId) : null,
   };
 }
@@ -450,7 +362,7 @@ export async function searchActivations(query: ActivationSearchQuery): Promise<A
     JOIN "Feature" f ON f."id" = b."featureId"
     JOIN "Sae" s ON s."id" = f."saeId"
     LEFT JOIN "Label" l ON l."id" = f."currentLabelId"
-    ${cursor ? Prisma.sql`WHERE (COALESCE(b.score, 0), b."featureId") < (${cursorScore(cursor.score)}::float8, ${cursor.featureId}::int)` : Prisma.empty}
+    ${afterCursor(Prisma.sql`COALESCE(b.score, 0)`, Prisma.sql`b."featureId"`, cursor)}
     ORDER BY COALESCE(b.score, 0) DESC, b."featureId" DESC
     LIMIT ${query.limit + 1}`;
 
@@ -463,17 +375,7 @@ export async function searchActivations(query: ActivationSearchQuery): Promise<A
     pieces,
     truncated: (page[0]?.candidateCount ?? 0) > EXAMPLE_CANDIDATE_LIMIT,
     results: page.map((row) => ({
-      feature: {
-        modelName: model.name,
-        saeId: row.saeId,
-        saeName: row.saeName,
-        hookName: row.hookName,
-        index: row.index,
-        density: row.density,
-        maxActivation: row.maxActivation,
-        dead: row.dead,
-        url: featureUrl(model.name, row.saeName, row.index),
-      },
+      feature: searchFeature({ ...row, modelName: model.name }),
       labelText: row.labelText,
       score: row.score,
       matchActivation: row.act ?? 0,

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { ApiError, badRequest, notFound } from "../api/errors";
 import { db } from "../db/client";
+import { featureUrl } from "./feature-url";
 import { currentLabels } from "../db/inference";
 import { inferenceActivations, type InferenceCallOptions } from "../inference/client";
 import type { ActivationsResponse } from "../inference/protocol";
@@ -78,9 +79,6 @@ export async function resolveModelAndSaes(model: string | undefined, sae: number
   return models[0];
 }
 
-export function featureUrl(modelName: string, saeName: string, index: number): string {
-  return `/models/${encodeURIComponent(modelName)}/saes/${encodeURIComponent(saeName)}/features/${index}`;
-}
 
 /** Per SAE and feature: the largest activation on a prompt, BOS excluded. */
 function maxima(response: ActivationsResponse, saeId: number): Map<number, number> {
