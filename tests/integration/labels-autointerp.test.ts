@@ -111,14 +111,32 @@ describe("auto-interp jobs", { timeout: 120_000 }, () => {
     }
   });
 
-  it("stops spending at the cap: later features are skipped, not drafted", async () => {
-    await saveAutoInterpSettings({ spendCapUsd: 0.000001 }, adminId);
-    const indices = fixture.labelled.drafted.slice(0, 2);
-    const { run } = await createAutoInterpRun({ saeId: fixture.saeId, indices, requestedById: adminId });
-    expect(run.spendCapUsd).toBe(0.000001);
-    expect(await processAutoInterpJob({ runId: run.id, saeId: fixture.saeId, index: indices[0] }, { retryCount: 0, retryLimit: 3 }, fakeProvider)).toBe("drafted");
-    expect(await processAutoInterpJob({ runId: run.id, saeId: fixture.saeId, index: indices[1] }, { retryCount: 0, retryLimit: 3 }, fakeProvider)).toBe("skipped");
-    const state = await getAutoInterpRun(run.id);
+  it("stops spending at the cap: checked before every call, so a feature that reaches it half-way is skipped, not drafted", async () => {
+    const [first, second] = fixture.labelled.drafted.slice(0, 2);
+    // what drafting `first` costs (the fake provider and the seeded samples are deterministic)
+    const probe = await createAutoInterpRun({ saeId: fixture.saeId, indices: [first], requestedById: adminId, spendCapUsd: 1 });
+    expect(await processAutoInterpJob({ runId: probe.run.id, saeId: fixture.saeId, index: first }, { retryCount: 0, retryLimit: 3 }, fakeProvider)).toBe("drafted");
+    const oneFeature = (await getAutoInterpRun(probe.run.id))!.costUsd;
+    expect(oneFeature).toBeGreaterThan(0);
+
+    const cap = oneFeature * 1.5;
+    const { run } = await createAutoInterpRun({ saeId: fixture.saeId, indices: [first, second], requestedById: adminId, spendCapUsd: cap });
+    expect(run.spendCapUsd).toBe(cap);
+    const labelsBefore = await db().label.count({ where: { feature: { saeId: fixture.saeId, index: second } } });
+    expect(await processAutoInterpJob({ runId: run.id, saeId: fixture.saeId, index: first }, { retryCount: 0, retryLimit: 3 }, fakeProvider)).toBe("drafted");
+    expect(await processAutoInterpJob({ runId: run.id, saeId: fixture.saeId, index: second }, { retryCount: 0, retryLimit: 3 }, fakeProvider)).toBe("skipped");
+    const state = (await getAutoInterpRun(run.id))!;
     expect(state).toMatchObject({ status: "capped", featuresDone: 1, featuresSkipped: 1 });
+    // the second feature started below the cap and stopped at the first call past it
+    expect(state.costUsd).toBeGreaterThanOrEqual(cap);
+    expect(state.costUsd).toBeLessThan(oneFeature * 2);
+    expect(await db().label.count({ where: { feature: { saeId: fixture.saeId, index: second } } })).toBe(labelsBefore);
+    // and a run already past its cap skips without calling the provider
+    await saveAutoInterpSettings({ spendCapUsd: 0.000001 }, adminId);
+    const capped = await createAutoInterpRun({ saeId: fixture.saeId, indices: [second], requestedById: adminId });
+    await db().autoInterpRun.update({ where: { id: capped.run.id }, data: { costUsd: 0.00001 } });
+    const calls = server.requests.length;
+    expect(await processAutoInterpJob({ runId: capped.run.id, saeId: fixture.saeId, index: second }, { retryCount: 0, retryLimit: 3 }, fakeProvider)).toBe("skipped");
+    expect(server.requests.length).toBe(calls);
   });
 });

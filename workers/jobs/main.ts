@@ -15,24 +15,35 @@ const KIND = "jobs";
 const startedAt = new Date();
 const log = (message: string) => console.log(`[jobs] ${message}`);
 
+/** FEATURESCOPE_JOBS_QUEUES=a,b makes this worker consume only those queues (default: every queue). */
+function queuesToHandle(): string[] {
+  const all: string[] = Object.values(QUEUES).map((q) => q.name);
+  const listed = (process.env.FEATURESCOPE_JOBS_QUEUES ?? "").split(",").map((name) => name.trim()).filter(Boolean);
+  const unknown = listed.filter((name) => !all.includes(name));
+  if (unknown.length) throw new Error(`FEATURESCOPE_JOBS_QUEUES names unknown queues (${unknown.join(", ")}); known: ${all.join(", ")}`);
+  return listed.length ? listed : all;
+}
+
 async function main() {
+  const handled = queuesToHandle();
   const boss = createBoss(undefined, { supervise: true, schedule: true });
   boss.on("error", (error) => console.error(`[jobs] pg-boss error: ${error.message}`));
   await boss.start();
   await ensureQueues(boss);
 
-  await boss.work(QUEUES.maintenance.name, async (jobs) => {
-    for (const job of jobs) {
-      QUEUES.maintenance.payload.parse(job.data ?? {});
-      const result = await runMaintenance();
-      log(`maintenance: ${JSON.stringify(result)}`);
-    }
-  });
-  await boss.schedule(QUEUES.maintenance.name, "17 * * * *", {});
-  await registerDashboardHandlers(boss, log);
-  await registerAutoInterpHandlers(boss, log);
+  if (handled.includes(QUEUES.maintenance.name)) {
+    await boss.work(QUEUES.maintenance.name, async (jobs) => {
+      for (const job of jobs) {
+        QUEUES.maintenance.payload.parse(job.data ?? {});
+        const result = await runMaintenance();
+        log(`maintenance: ${JSON.stringify(result)}`);
+      }
+    });
+    await boss.schedule(QUEUES.maintenance.name, "17 * * * *", {});
+  }
+  if (handled.includes(QUEUES.dashboards.name)) await registerDashboardHandlers(boss, log);
+  if (handled.includes(QUEUES.autointerp.name)) await registerAutoInterpHandlers(boss, log);
 
-  const handled = Object.values(QUEUES).map((q) => q.name);
   const beat = () =>
     recordHeartbeat(KIND, startedAt, { queues: handled }).catch((error) =>
       console.error(`[jobs] heartbeat failed: ${(error as Error).message}`),

@@ -17,12 +17,17 @@ export interface FakeProviderOptions {
   malformed?: boolean;
   /** require this bearer key */
   apiKey?: string;
+  /** answer each request after this many milliseconds (to observe concurrency) */
+  delayMs?: number;
 }
 
 export interface FakeProvider {
   url: string;
   requests: { authorization: string | undefined; body: { model: string; messages: { role: string; content: string }[] } }[];
   options: FakeProviderOptions;
+  /** requests being answered right now, and the most there ever were at once */
+  inFlight: number;
+  maxInFlight: number;
   close(): Promise<void>;
 }
 
@@ -57,10 +62,14 @@ export function answerFor(messages: { role: string; content: string }[], options
 
 export async function startFakeProvider(options: FakeProviderOptions = {}, port = 0): Promise<FakeProvider> {
   const requests: FakeProvider["requests"] = [];
+  const state = { inFlight: 0, maxInFlight: 0 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
+    state.inFlight++;
+    state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+    res.on("close", () => state.inFlight--);
+    const answer = async () => {
+      if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
       const send = (status: number, body: unknown) => {
         res.writeHead(status, { "content-type": "application/json" });
         res.end(typeof body === "string" ? body : JSON.stringify(body));
@@ -80,7 +89,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}, port 
       if (options.malformed) return send(200, "{\"unexpected\": true}");
       const content = answerFor(body.messages, options);
       send(200, reply(content, body.messages.map((m) => m.content).join("\n")));
-    });
+    };
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => void answer());
   });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const address = server.address() as AddressInfo;
@@ -88,6 +99,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}, port 
     url: `http://127.0.0.1:${address.port}/v1`,
     requests,
     options,
+    get inFlight() { return state.inFlight; },
+    get maxInFlight() { return state.maxInFlight; },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -2,6 +2,8 @@
  * One auto-interp job = one feature of one run: check the run's spending cap, draft with the
  * configured provider, store the draft. A provider failure is recorded on the run with its cause and
  * rethrown so pg-boss retries it (with backoff); after the last attempt it counts as a failed feature.
+ * The cap is checked again before every provider call, so jobs running side by side stop spending as
+ * soon as any of them reaches it (a feature stopped half-way is skipped: no draft without scores).
  */
 import {
   addRunUsage, getAutoInterpRun, getAutoInterpSettings, loadFeatureMaterial, markFeatureSkipped, markRunStarted,
@@ -29,12 +31,31 @@ export async function providerForRun(run: { provider: string; model: string }): 
   return openAiCompatibleProvider({ baseUrl: run.provider, model: run.model, apiKey: sameEndpoint ? settings.apiKey : null });
 }
 
-/** Wraps a provider so that every call's token usage is counted on the run, even when a later call fails. */
+type CappableRun = NonNullable<Awaited<ReturnType<typeof getAutoInterpRun>>>;
+
+function capReason(run: CappableRun): string {
+  return `Spending cap reached ($${run.costUsd.toFixed(4)} of $${run.spendCapUsd ?? "∞"}, ${run.promptTokens + run.completionTokens} of ${run.maxTokens ?? "∞"} tokens): feature not drafted.`;
+}
+
+/** The run reached its cap (seen before a provider call): the feature is skipped, not failed. */
+export class CapReachedError extends Error {
+  constructor(readonly run: CappableRun) {
+    super(capReason(run));
+    this.name = "CapReachedError";
+  }
+}
+
+/**
+ * Wraps a provider so that every call first checks the run's caps (other jobs of the run spend too)
+ * and every call's token usage is counted on the run, even when a later call fails.
+ */
 function metered(provider: ChatProvider, runId: number): ChatProvider {
   return {
     baseUrl: provider.baseUrl,
     model: provider.model,
     async chat(messages: ChatMessage[], options?: ChatOptions) {
+      const run = await getAutoInterpRun(runId);
+      if (run && !withinCap(run)) throw new CapReachedError(run);
       const result = await provider.chat(messages, options);
       await addRunUsage(runId, result.usage);
       return result;
@@ -52,7 +73,7 @@ export async function processAutoInterpJob(
   const run = await getAutoInterpRun(job.runId);
   if (!run) return "gone";
   if (!withinCap(run)) {
-    await markFeatureSkipped(run.id, job.index, `Spending cap reached ($${run.costUsd.toFixed(4)} of $${run.spendCapUsd ?? "∞"}, ${run.promptTokens + run.completionTokens} tokens): feature not drafted.`);
+    await markFeatureSkipped(run.id, job.index, capReason(run));
     return "skipped";
   }
   await markRunStarted(run.id);
@@ -65,6 +86,10 @@ export async function processAutoInterpJob(
     await storeDraft(run.id, loaded.featureId, result);
     return "drafted";
   } catch (error) {
+    if (error instanceof CapReachedError) {
+      await markFeatureSkipped(run.id, job.index, error.message);
+      return "skipped";
+    }
     const retryable = !(error instanceof ProviderError) || error.retryable;
     await recordFeatureFailure(run.id, job.index, error, final || !retryable, attempt.retryCount + 1);
     if (!retryable) return "gone"; // nothing a retry could fix: recorded as failed, job completes
