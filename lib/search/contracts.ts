@@ -149,3 +149,31 @@ export const SemanticSearchPageSchema = z
   })
   .meta({ id: "SemanticSearchPage" });
 export type SemanticSearchPage = z.input<typeof SemanticSearchPageSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Saving search results to a feature list (POST /api/v1/lists/{id}/items/bulk). The lists' own
+// schemas (FeatureList, CreateFeatureList…) are in lib/labels/contracts.ts.
+// ---------------------------------------------------------------------------------------------
+
+/** Features one request may add: more than any search page shows. */
+export const SAVE_TO_LIST_MAX = 500;
+
+export const SaveToListBodySchema = z
+  .object({
+    features: z
+      .array(z.object({ saeId: z.number().int().positive().max(2_147_483_647), index: z.number().int().nonnegative().max(2_147_483_647) }))
+      .min(1, "Choose at least one feature")
+      .max(SAVE_TO_LIST_MAX, `At most ${SAVE_TO_LIST_MAX} features at once`)
+      .meta({ description: "Features by SAE id and index, appended in this order; features already in the list are skipped (counted in alreadyInList), repeats count once" }),
+  })
+  .meta({ id: "SaveFeaturesToList" });
+export type SaveToListBody = z.input<typeof SaveToListBodySchema>;
+
+export const SaveToListResultSchema = z
+  .object({
+    list: z.object({ id: z.number().int(), name: z.string(), itemCount: z.number().int() }),
+    added: z.number().int().meta({ description: "Features newly appended" }),
+    alreadyInList: z.number().int().meta({ description: "Features that were in the list already (not duplicated)" }),
+  })
+  .meta({ id: "SaveFeaturesToListResult" });
+export type SaveToListResult = z.output<typeof SaveToListResultSchema>;

@@ -39,6 +39,7 @@ import "./bookmarks/route";
 import "./lists/route";
 import "./lists/[id]/route";
 import "./lists/[id]/items/route";
+import "./lists/[id]/items/bulk/route";
 import "./lists/[id]/items/[featureId]/route";
 import "./lists/shared/[token]/route";
 import "./saes/[saeId]/autointerp/route";
