@@ -24,6 +24,7 @@ import * as sharedListRoute from "@/app/api/v1/lists/shared/[token]/route";
 import * as nextRoute from "@/app/api/v1/saes/[saeId]/labelling/next/route";
 import * as progressRoute from "@/app/api/v1/saes/[saeId]/labelling/progress/route";
 import * as exportRoute from "@/app/api/v1/saes/[saeId]/labels/export/route";
+import { bestScore, chooseCurrentLabel } from "@/lib/labels/ranking";
 import { call, makeKey, makeUser } from "./api-support";
 
 let fixture: SyntheticFixture;
@@ -59,6 +60,28 @@ async function addLabel(index: number, text: string, who = editor) {
 async function auditCount(labelId: number, action?: string) {
   return db().auditEvent.count({ where: { targetType: "label", targetId: labelId, action } });
 }
+
+describe("the synthetic fixture's labels", () => {
+  it("show the label the ranking rules choose — never a rejected one — and each has its first revision", async () => {
+    const features = await db().feature.findMany({ where: { saeId: fixture.saeId }, include: { labels: { include: { revisions: true } } } });
+    expect(features).toHaveLength(fixture.featureCount);
+    for (const feature of features) {
+      const expected = chooseCurrentLabel(feature.labels);
+      expect({ index: feature.index, current: feature.currentLabelId, status: feature.labelStatus, score: feature.labelScore })
+        .toEqual({ index: feature.index, current: expected?.id ?? null, status: expected?.status ?? null, score: expected ? bestScore(expected) : null });
+      const current = feature.labels.find((l) => l.id === feature.currentLabelId);
+      expect(current?.status).not.toBe("rejected");
+      for (const label of feature.labels) expect(label.revisions.map((r) => [r.version, r.text, r.status])).toEqual([[1, label.text, label.status]]);
+    }
+    const byIndex = new Map(features.map((f) => [f.index, f]));
+    for (const index of fixture.labelled.rejected) {
+      expect(byIndex.get(index)!.labels.map((l) => l.status)).toEqual(["rejected"]);
+      expect(byIndex.get(index)!.currentLabelId).toBeNull();
+    }
+    for (const index of fixture.labelled.accepted) expect(byIndex.get(index)!.labelStatus).toBe("accepted");
+    for (const index of fixture.labelled.drafted) expect(byIndex.get(index)!.labelStatus).toBe("draft");
+  });
+});
 
 describe("roles", () => {
   it("anyone reads labels; a viewer cannot label, vote or comment (403); anonymous writes are 401", async () => {
