@@ -55,7 +55,8 @@ export const FeatureTablePageSchema = z
     rows: z.array(FeatureTableRowSchema),
     sort: z.enum(["index", "density", "maxActivation", "labelStatus", "labelScore"]),
     order: z.enum(["asc", "desc"]),
-    total: z.number().int().meta({ description: "Features matching the filters" }),
+    total: z.number().int().meta({ description: "Features matching the filters (at least this many when totalAtLeast)" }),
+    totalAtLeast: z.boolean().meta({ description: "True when more than `total` features match: filtered counts stop at 1,000" }),
     nextCursor: z.string().nullable().meta({ description: "Pass as `after` for the next page; null on the last" }),
     prevCursor: z.string().nullable().meta({ description: "Pass as `before` for the previous page; null on the first" }),
   })

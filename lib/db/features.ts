@@ -7,6 +7,7 @@ import { Prisma } from "../generated/prisma/client";
 import { db } from "./client";
 import type { SaeHeader } from "./saes";
 import { getSaeByNames } from "./saes";
+import { vocabularyTexts } from "./vocabulary";
 
 /** Examples shown before "more": enough to read a feature, little enough to load instantly. */
 export const TOP_EXAMPLES_FIRST_PAGE = 10;
@@ -108,13 +109,15 @@ export interface FeaturePageData {
   nextIndex: number | null;
 }
 
-/** Display text for token ids of one model: one indexed query with a single array parameter. */
+/** Display text for token ids of one model, from the per-process vocabulary cache. */
 export async function tokenTexts(modelId: number, tokenIds: Iterable<number>): Promise<Map<number, string>> {
-  const ids = [...new Set(tokenIds)];
-  if (ids.length === 0) return new Map();
-  const rows = await db().$queryRaw<{ tokenId: number; text: string }[]>`
-    SELECT "tokenId", "text" FROM "Token" WHERE "modelId" = ${modelId} AND "tokenId" = ANY (${ids}::int[])`;
-  return new Map(rows.map((row) => [row.tokenId, row.text]));
+  const vocabulary = await vocabularyTexts(modelId);
+  const texts = new Map<number, string>();
+  for (const id of tokenIds) {
+    const text = vocabulary.get(id);
+    if (text !== undefined) texts.set(id, text);
+  }
+  return texts;
 }
 
 /** Text for a token id that the vocabulary table lacks: visible, and never mistaken for real text. */
@@ -175,57 +178,60 @@ interface DashboardRow {
   neighbours: { index: number; density: number; dead: boolean; labelText: string | null }[] | null;
   prevIndex: number | null;
   nextIndex: number | null;
-  texts: Record<string, string> | null;
 }
+
+/**
+ * The dashboard statement: $1 SAE id, $2 feature index, $3 top examples, $4 examples per interval.
+ * PostgreSQL assembles every part as JSON; each part is an index lookup (prev/next are ORDER BY …
+ * LIMIT 1 probes on the parameters, never max() over a join).
+ */
+const FEATURE_DASHBOARD_SQL = `
+  WITH f AS (
+    SELECT * FROM "Feature" WHERE "saeId" = $1 AND "index" = $2
+  ), top AS (
+    SELECT e."id", e."kind"::text AS "kind", e."rank", e."intervalIndex", e."intervalMin", e."intervalMax",
+           e."tokenIds", e."values", e."maxValue", e."maxPosition"
+    FROM "ActivationExample" e, f
+    WHERE e."featureId" = f."id" AND e."kind" = 'top'
+    ORDER BY e."rank" LIMIT $3
+  ), intervals AS (
+    SELECT "id", "kind", "rank", "intervalIndex", "intervalMin", "intervalMax", "tokenIds", "values", "maxValue", "maxPosition"
+    FROM (
+      SELECT e."id", e."kind"::text AS "kind", e."rank", e."intervalIndex", e."intervalMin", e."intervalMax",
+             e."tokenIds", e."values", e."maxValue", e."maxPosition",
+             row_number() OVER (PARTITION BY e."intervalIndex" ORDER BY e."rank") AS n
+      FROM "ActivationExample" e, f
+      WHERE e."featureId" = f."id" AND e."kind" = 'interval'
+    ) ranked
+    WHERE n <= $4
+  )
+  SELECT
+    (SELECT row_to_json(f) FROM f) AS "feature",
+    (SELECT json_agg(top ORDER BY "rank") FROM top) AS "top",
+    (SELECT json_agg(intervals ORDER BY "intervalIndex" DESC, "rank") FROM intervals) AS "intervals",
+    (SELECT json_agg(c) FROM (
+       SELECT e."kind"::text AS "kind", e."intervalIndex", count(*)::int AS "total",
+              min(e."intervalMin") AS "min", max(e."intervalMax") AS "max"
+       FROM "ActivationExample" e, f WHERE e."featureId" = f."id" GROUP BY e."kind", e."intervalIndex") c) AS "counts",
+    (SELECT json_agg(l ORDER BY l."voteScore" DESC, l."id") FROM (
+       SELECT l."id", l."text", l."source"::text AS "source", l."status"::text AS "status", l."version",
+              u."name" AS "authorName", l."provenance", l."detectionScore", l."simulationScore", l."voteScore",
+              to_char(l."updatedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "updatedAt"
+       FROM "Label" l JOIN f ON l."featureId" = f."id" LEFT JOIN "User" u ON u."id" = l."authorId"
+       ORDER BY l."voteScore" DESC, l."id" LIMIT 20) l) AS "labels",
+    (SELECT json_agg(json_build_object('index', n."index", 'density', n."density", 'dead', n."dead", 'labelText', nl."text"))
+       FROM f, "Feature" n LEFT JOIN "Label" nl ON nl."id" = n."currentLabelId"
+       WHERE n."saeId" = f."saeId" AND n."index" = ANY (f."neighborIndices")) AS "neighbours",
+    (SELECT p."index" FROM "Feature" p WHERE p."saeId" = $1 AND p."index" < $2 ORDER BY p."index" DESC LIMIT 1) AS "prevIndex",
+    (SELECT q."index" FROM "Feature" q WHERE q."saeId" = $1 AND q."index" > $2 ORDER BY q."index" LIMIT 1) AS "nextIndex"`;
 
 /** The same data for an SAE already looked up (the API addresses SAEs by id). */
 export async function getFeatureDashboard(sae: SaeHeader, index: number): Promise<FeaturePageData | null> {
-  const rows = await db().$queryRaw<DashboardRow[]>`
-    WITH f AS (
-      SELECT * FROM "Feature" WHERE "saeId" = ${sae.id} AND "index" = ${index}
-    ), top AS (
-      SELECT e."id", e."kind"::text AS "kind", e."rank", e."intervalIndex", e."intervalMin", e."intervalMax",
-             e."tokenIds", e."values", e."maxValue", e."maxPosition"
-      FROM "ActivationExample" e, f
-      WHERE e."featureId" = f."id" AND e."kind" = 'top'
-      ORDER BY e."rank" LIMIT ${TOP_EXAMPLES_FIRST_PAGE}
-    ), intervals AS (
-      SELECT "id", "kind", "rank", "intervalIndex", "intervalMin", "intervalMax", "tokenIds", "values", "maxValue", "maxPosition"
-      FROM (
-        SELECT e."id", e."kind"::text AS "kind", e."rank", e."intervalIndex", e."intervalMin", e."intervalMax",
-               e."tokenIds", e."values", e."maxValue", e."maxPosition",
-               row_number() OVER (PARTITION BY e."intervalIndex" ORDER BY e."rank") AS n
-        FROM "ActivationExample" e, f
-        WHERE e."featureId" = f."id" AND e."kind" = 'interval'
-      ) ranked
-      WHERE n <= ${INTERVAL_EXAMPLES_FIRST_PAGE}
-    ), shown AS (
-      SELECT DISTINCT unnest(ids) AS "tokenId" FROM (
-        SELECT "tokenIds" AS ids FROM top UNION ALL SELECT "tokenIds" FROM intervals
-        UNION ALL SELECT "logitTopTokenIds" FROM f UNION ALL SELECT "logitBottomTokenIds" FROM f
-      ) all_ids
-    )
-    SELECT
-      (SELECT row_to_json(f) FROM f) AS "feature",
-      (SELECT json_agg(top ORDER BY "rank") FROM top) AS "top",
-      (SELECT json_agg(intervals ORDER BY "intervalIndex" DESC, "rank") FROM intervals) AS "intervals",
-      (SELECT json_agg(c) FROM (
-         SELECT e."kind"::text AS "kind", e."intervalIndex", count(*)::int AS "total",
-                min(e."intervalMin") AS "min", max(e."intervalMax") AS "max"
-         FROM "ActivationExample" e, f WHERE e."featureId" = f."id" GROUP BY e."kind", e."intervalIndex") c) AS "counts",
-      (SELECT json_agg(l ORDER BY l."voteScore" DESC, l."id") FROM (
-         SELECT l."id", l."text", l."source"::text AS "source", l."status"::text AS "status", l."version",
-                u."name" AS "authorName", l."provenance", l."detectionScore", l."simulationScore", l."voteScore",
-                to_char(l."updatedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "updatedAt"
-         FROM "Label" l JOIN f ON l."featureId" = f."id" LEFT JOIN "User" u ON u."id" = l."authorId"
-         ORDER BY l."voteScore" DESC, l."id" LIMIT 20) l) AS "labels",
-      (SELECT json_agg(json_build_object('index', n."index", 'density', n."density", 'dead', n."dead", 'labelText', nl."text"))
-         FROM f, "Feature" n LEFT JOIN "Label" nl ON nl."id" = n."currentLabelId"
-         WHERE n."saeId" = f."saeId" AND n."index" = ANY (f."neighborIndices")) AS "neighbours",
-      (SELECT max(p."index") FROM "Feature" p, f WHERE p."saeId" = f."saeId" AND p."index" < f."index") AS "prevIndex",
-      (SELECT min(q."index") FROM "Feature" q, f WHERE q."saeId" = f."saeId" AND q."index" > f."index") AS "nextIndex",
-      (SELECT json_object_agg(t."tokenId", t."text") FROM "Token" t JOIN shown ON t."tokenId" = shown."tokenId"
-         WHERE t."modelId" = ${sae.model.id}) AS "texts"`;
+  // token texts come from the per-process vocabulary cache, fetched alongside the query
+  const [rows, vocabulary] = await Promise.all([
+    db().$queryRawUnsafe<DashboardRow[]>(FEATURE_DASHBOARD_SQL, sae.id, index, TOP_EXAMPLES_FIRST_PAGE, INTERVAL_EXAMPLES_FIRST_PAGE),
+    vocabularyTexts(sae.model.id),
+  ]);
   const row = rows[0];
   if (!row?.feature) return null;
   // Prisma's list columns are nullable arrays in SQL; the ORM maps NULL to [], so do we
@@ -239,7 +245,7 @@ export async function getFeatureDashboard(sae: SaeHeader, index: number): Promis
     logitHistogramCounts: list(raw.logitHistogramCounts),
     neighborIndices: list(raw.neighborIndices), neighborCosines: list(raw.neighborCosines),
   };
-  const texts = new Map(Object.entries(row.texts ?? {}).map(([id, text]) => [Number(id), text]));
+  const texts = vocabulary;
 
   const counts = row.counts ?? [];
   const topTotal = counts.find((c) => c.kind === "top")?.total ?? 0;

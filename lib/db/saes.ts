@@ -199,7 +199,9 @@ export async function listSaeFeatures(saeId: number, query: FeatureTableQuery): 
     conditions.push(Prisma.sql`(${expr}, f."index") ${op} (${cursor[0]}::${cast}, ${cursor[1]}::int)`);
   }
   const direction = ascending ? Prisma.sql`ASC` : Prisma.sql`DESC`;
-  const rows = await db().$queryRaw<RawRow[]>`
+  const rows = sort === "labelStatus"
+    ? await listByLabelStatus(saeId, query, ascending, cursor)
+    : await db().$queryRaw<RawRow[]>`
     SELECT f."index", f."density", f."maxActivation", f."dead", f."labelStatus"::text AS "labelStatus",
            f."labelScore", l."text" AS "labelText", l."source"::text AS "labelSource", ${expr} AS "sortValue"
     FROM "Feature" f
@@ -229,23 +231,71 @@ export async function listSaeFeatures(saeId: number, query: FeatureTableQuery): 
   };
 }
 
+/** The status of each rank of STATUS_RANK, as a condition an index on (saeId, labelStatus, index) serves. */
+const RANK_STATUS: Prisma.Sql[] = [
+  Prisma.sql`f."labelStatus" = 'accepted'`,
+  Prisma.sql`f."labelStatus" = 'draft'`,
+  Prisma.sql`f."labelStatus" = 'rejected'`,
+  Prisma.sql`f."labelStatus" IS NULL`,
+];
+
 /**
- * How many features match the table's filters (not its cursor), for the "N features" line. With no
- * filter the answer is d_sae (import writes a row for every feature), so pass it and skip the count.
+ * The label-status sort without scanning the SAE: a CASE rank has no index, so each status is read
+ * on its own through (saeId, labelStatus, index) in index order (at most a page each, from the
+ * cursor on) and the few rows are concatenated in rank order.
  */
-export async function countSaeFeatures(saeId: number, query: FeatureTableQuery, dSae?: number): Promise<number> {
+async function listByLabelStatus(
+  saeId: number, query: FeatureTableQuery, ascending: boolean, cursor: [number, number] | null,
+): Promise<RawRow[]> {
+  const base = [Prisma.sql`f."saeId" = ${saeId}`, ...filterConditions(query)];
+  const direction = ascending ? Prisma.sql`ASC` : Prisma.sql`DESC`;
+  const parts: Prisma.Sql[] = [];
+  RANK_STATUS.forEach((status, rank) => {
+    if (cursor && (ascending ? rank < cursor[0] : rank > cursor[0])) return;
+    const conditions = [...base, status];
+    if (cursor && rank === cursor[0]) conditions.push(ascending ? Prisma.sql`f."index" > ${cursor[1]}::int` : Prisma.sql`f."index" < ${cursor[1]}::int`);
+    parts.push(Prisma.sql`(
+      SELECT f."index", f."density", f."maxActivation", f."dead", f."labelStatus"::text AS "labelStatus",
+             f."labelScore", l."text" AS "labelText", l."source"::text AS "labelSource", ${rank}::int AS "sortValue"
+      FROM "Feature" f
+      LEFT JOIN "Label" l ON l."id" = f."currentLabelId"
+      WHERE ${Prisma.join(conditions, " AND ")}
+      ORDER BY f."index" ${direction}
+      LIMIT ${query.limit + 1})`);
+  });
+  if (parts.length === 0) return [];
+  return db().$queryRaw<RawRow[]>`
+    SELECT * FROM (${Prisma.join(parts, " UNION ALL ")}) ranked
+    ORDER BY "sortValue" ${direction}, "index" ${direction}
+    LIMIT ${query.limit + 1}`;
+}
+
+/** Beyond this many matches the table says "N+": an exact count of a filter would read every match. */
+export const FEATURE_COUNT_CAP = 1000;
+
+/**
+ * The table's "N features match" line at any scale: the exact count up to `cap` matches, else
+ * `cap` with `atLeast` set (reading at most cap + 1 index entries instead of every match).
+ */
+export async function countSaeFeatures(
+  saeId: number, query: FeatureTableQuery, dSae?: number, cap = FEATURE_COUNT_CAP,
+): Promise<{ total: number; atLeast: boolean }> {
+  // with no filter the answer is d_sae (import writes a row for every feature)
   const unfiltered = query.label === "all" && query.dead === "all" && query.minDensity === undefined &&
     query.maxDensity === undefined && query.sort !== "labelScore";
-  if (unfiltered && dSae !== undefined) return dSae;
+  if (unfiltered && dSae !== undefined) return { total: dSae, atLeast: false };
   const conditions = [Prisma.sql`f."saeId" = ${saeId}`, ...filterConditions(query)];
   const { where } = sortExpression(query.sort);
   if (where) conditions.push(where);
   const needsLabel = query.label === "drafted";
   const rows = await db().$queryRaw<{ count: bigint }[]>`
-    SELECT count(*) AS count FROM "Feature" f
-    ${needsLabel ? Prisma.sql`LEFT JOIN "Label" l ON l."id" = f."currentLabelId"` : Prisma.empty}
-    WHERE ${Prisma.join(conditions, " AND ")}`;
-  return Number(rows[0]?.count ?? 0);
+    SELECT count(*) AS count FROM (
+      SELECT 1 FROM "Feature" f
+      ${needsLabel ? Prisma.sql`LEFT JOIN "Label" l ON l."id" = f."currentLabelId"` : Prisma.empty}
+      WHERE ${Prisma.join(conditions, " AND ")}
+      LIMIT ${Number.isFinite(cap) ? cap + 1 : null}) matches`;
+  const count = Number(rows[0]?.count ?? 0);
+  return count > cap ? { total: cap, atLeast: true } : { total: count, atLeast: false };
 }
 
 /**

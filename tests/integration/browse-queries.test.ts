@@ -74,11 +74,38 @@ describe("the SAE feature table", () => {
     expect(page.rows).toHaveLength(fixture.featureCount);
   });
 
+  it("pages through the label-status order in both directions without skipping or repeating", async () => {
+    const rows = await db().feature.findMany({ where: { saeId: fixture.saeId }, select: { index: true, labelStatus: true } });
+    const rank = (s: string | null) => ({ accepted: 0, draft: 1, rejected: 2 })[s ?? ""] ?? 3;
+    const expected = rows.sort((a, b) => rank(a.labelStatus) - rank(b.labelStatus) || a.index - b.index).map((r) => r.index);
+    // pages of 3 cross every status boundary
+    expect(await walk({ sort: "labelStatus", limit: 3 })).toEqual(expected);
+    expect(await walk({ sort: "labelStatus", order: "desc", limit: 4 })).toEqual([...expected].reverse());
+    // back from the third page lands on the second
+    const p1 = await listSaeFeatures(fixture.saeId, query({ sort: "labelStatus", limit: 5 }));
+    const p2 = await listSaeFeatures(fixture.saeId, query({ sort: "labelStatus", limit: 5, after: p1.nextCursor! }));
+    const p3 = await listSaeFeatures(fixture.saeId, query({ sort: "labelStatus", limit: 5, after: p2.nextCursor! }));
+    const back = await listSaeFeatures(fixture.saeId, query({ sort: "labelStatus", limit: 5, before: p3.prevCursor! }));
+    expect(back.rows.map((r) => r.index)).toEqual(p2.rows.map((r) => r.index));
+    // and the filters still apply inside the per-status reads
+    expect(await walk({ sort: "labelStatus", label: "unlabelled", limit: 3 }))
+      .toEqual(expected.filter((i) => [...fixture.labelled.rejected, ...fixture.labelled.unlabelled].includes(i)));
+  });
+
+  it("counts filtered matches exactly up to the cap, then says 'at least'", async () => {
+    const dead = fixture.deadIndices.length;
+    expect(dead).toBeGreaterThan(1);
+    expect(await countSaeFeatures(fixture.saeId, query({ dead: "dead" }), fixture.featureCount, dead))
+      .toEqual({ total: dead, atLeast: false });
+    expect(await countSaeFeatures(fixture.saeId, query({ dead: "dead" }), fixture.featureCount, dead - 1))
+      .toEqual({ total: dead - 1, atLeast: true });
+  });
+
   it("ranks by label score only the features that have one", async () => {
     const indices = await walk({ sort: "labelScore", limit: 4 });
     const scored = await db().feature.count({ where: { saeId: fixture.saeId, labelScore: { not: null } } });
     expect(indices).toHaveLength(scored);
-    expect(await countSaeFeatures(fixture.saeId, query({ sort: "labelScore" }))).toBe(scored);
+    expect((await countSaeFeatures(fixture.saeId, query({ sort: "labelScore" }), undefined, Infinity)).total).toBe(scored);
   });
 
   it("pages back with `before` to exactly the previous page", async () => {
@@ -100,11 +127,11 @@ describe("the SAE feature table", () => {
     expect(unlabelled).toEqual([...fixture.labelled.rejected, ...fixture.labelled.unlabelled].sort((a, b) => a - b));
     expect(await walk({ dead: "dead" })).toEqual(fixture.deadIndices);
     expect(await walk({ dead: "alive" })).toHaveLength(fixture.featureCount - fixture.deadIndices.length);
-    expect(await countSaeFeatures(fixture.saeId, query({ label: "drafted" }))).toBe(fixture.labelled.drafted.length);
+    expect((await countSaeFeatures(fixture.saeId, query({ label: "drafted" }), undefined, Infinity)).total).toBe(fixture.labelled.drafted.length);
     // d_sae answers an unfiltered count; a filter always counts
-    expect(await countSaeFeatures(fixture.saeId, query({}), fixture.featureCount)).toBe(fixture.featureCount);
-    expect(await countSaeFeatures(fixture.saeId, query({}))).toBe(fixture.featureCount);
-    expect(await countSaeFeatures(fixture.saeId, query({ dead: "dead" }), fixture.featureCount)).toBe(fixture.deadIndices.length);
+    expect((await countSaeFeatures(fixture.saeId, query({}), fixture.featureCount)).total).toBe(fixture.featureCount);
+    expect((await countSaeFeatures(fixture.saeId, query({}), undefined, Infinity)).total).toBe(fixture.featureCount);
+    expect((await countSaeFeatures(fixture.saeId, query({ dead: "dead" }), fixture.featureCount, Infinity)).total).toBe(fixture.deadIndices.length);
   });
 
   it("filters by a density range", async () => {

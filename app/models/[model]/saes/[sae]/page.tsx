@@ -9,6 +9,7 @@ import {
 import { featureHref, formatActivation, formatDensity, formatMetric, formatPercent, saeHref } from "@/app/components/format";
 import { StatusBadge } from "./features/[index]/FeatureDashboard";
 import { decodeSegment } from "@/app/components/segments";
+import { SaeLabellingLinks } from "@/app/components/labels/SaeLabellingLinks";
 import "@/app/components/browse.css";
 
 export const dynamic = "force-dynamic";
@@ -110,6 +111,7 @@ export default async function SaePage({ params, searchParams }: Params) {
         <div className="metric"><dt>Dead</dt><dd>{formatPercent(header.deadFraction)}<small>never active</small></dd></div>
         {header.denseFraction !== null && <div className="metric"><dt>Dense</dt><dd>{formatPercent(header.denseFraction)}<small>active on &gt;10% of tokens</small></dd></div>}
       </dl>
+      <SaeLabellingLinks saeId={header.id} saeHref={base} />
 
       <h2 id="features-heading">Features</h2>
       <form className="table-controls" method="get" action={base} aria-labelledby="features-heading">
@@ -166,7 +168,7 @@ export default async function SaePage({ params, searchParams }: Params) {
 
       <div className="table-summary">
         <span>
-          {count.toLocaleString("en")} {count === 1 ? "feature matches" : "features match"}
+          {count.total.toLocaleString("en")}{count.atLeast ? "+" : ""} {count.total === 1 && !count.atLeast ? "feature matches" : "features match"}
           {query.sort === "labelScore" && " (only features with a scored label are ranked by score)"}
         </span>
         <Pager base={base} query={query} prev={page.prevCursor} next={page.nextCursor} />

@@ -13,7 +13,8 @@ export const GET = defineRoute({
   description:
     "Sort by index, density, maxActivation, labelStatus (accepted, draft, rejected, none) or labelScore (only " +
     "features with a score); filter by label state, dead flag and density range. Page with the opaque " +
-    "`nextCursor` (as `after`) and `prevCursor` (as `before`).",
+    "`nextCursor` (as `after`) and `prevCursor` (as `before`). Filtered totals are exact up to 1,000 matches, " +
+    "then reported as 1,000 with `totalAtLeast`.",
   tags: ["Browse"],
   access: "public",
   params: SaeParamsSchema,
@@ -23,7 +24,7 @@ export const GET = defineRoute({
   handler: async ({ params, query }) => {
     const sae = await getSaeById(params.saeId);
     if (!sae) throw notFound(`There is no SAE ${params.saeId}.`);
-    const [page, total] = await Promise.all([listSaeFeatures(sae.id, query), countSaeFeatures(sae.id, query, sae.dSae)]);
-    return { ...page, total };
+    const [page, count] = await Promise.all([listSaeFeatures(sae.id, query), countSaeFeatures(sae.id, query, sae.dSae)]);
+    return { ...page, total: count.total, totalAtLeast: count.atLeast };
   },
 });

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Feature_saeId_labelStatus_index_idx" ON "Feature"("saeId", "labelStatus", "index");
