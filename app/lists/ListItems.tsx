@@ -3,9 +3,12 @@ import Link from "next/link";
 import type { FeatureListDto } from "@/lib/labels/contracts";
 import { featureHref } from "@/app/components/format";
 
-export function ListItems({ list, onRemove }: { list: FeatureListDto; onRemove?: (featureId: number) => React.ReactNode }) {
-  const items = list.items ?? [];
-  if (items.length === 0) return <p className="muted">No features yet: add them from a feature page (“Add to list…”).</p>;
+export function ListItems({ list, items = list.items ?? [], onRemove }: {
+  list: Pick<FeatureListDto, "name" | "items">;
+  items?: NonNullable<FeatureListDto["items"]>;
+  onRemove?: (featureId: number) => React.ReactNode;
+}) {
+  if (items.length === 0) return <p className="muted">No features yet: add them from a feature page (“Add to list…”) or from search results (“Save to list”).</p>;
   return (
     <table className="data" aria-label={`Features in ${list.name}`}>
       <thead><tr><th>Feature</th><th>SAE</th><th>Label</th><th>Note</th>{onRemove && <th />}</tr></thead>

@@ -7,6 +7,7 @@ import type { Metadata } from "next";
 import { ZodError } from "zod";
 import Link from "next/link";
 import { ApiError } from "@/lib/api/errors";
+import { currentUser } from "@/lib/auth/session";
 import { listModelsWithSaes } from "@/lib/db/catalog";
 import { searchActivations, searchLabels } from "@/lib/db/search";
 import {
@@ -100,7 +101,8 @@ export default async function SearchPage({ searchParams }: Props) {
   const flat = flatParams(await searchParams);
   const mode = searchMode(flat);
   const semanticOn = embeddingsConfig() !== null;
-  const [catalog, outcome] = await Promise.all([listModelsWithSaes(), runSearch(mode, flat)]);
+  const [catalog, outcome, user] = await Promise.all([listModelsWithSaes(), runSearch(mode, flat), currentUser()]);
+  const save = { signedIn: user !== null, signInHref: `/signin?callbackUrl=${encodeURIComponent(searchHref(flat, {}))}` };
   const results = outcome.kind === "labels" || outcome.kind === "activations" || outcome.kind === "semantic" ? outcome.page.results : [];
   const nextCursor = outcome.kind === "labels" || outcome.kind === "activations" || outcome.kind === "semantic" ? outcome.page.nextCursor : null;
 
@@ -215,9 +217,10 @@ export default async function SearchPage({ searchParams }: Props) {
           result={outcome.result}
           selected={flat.token && /^\d+$/.test(flat.token) && Number(flat.token) < outcome.result.tokens.length ? Number(flat.token) : null}
           hrefForToken={(position) => searchHref(flat, { token: String(position) })}
+          save={save}
         />
       )}
-      {outcome.kind === "contrast" && <ContrastResults result={outcome.result} />}
+      {outcome.kind === "contrast" && <ContrastResults result={outcome.result} save={save} />}
 
       {(flat.after || nextCursor) && (
         <nav className="pager search-pager" aria-label="Result pages">
@@ -298,12 +301,14 @@ function SearchTips({ mode }: { mode: SearchMode }) {
         <ul>
           <li>Paste a text: it runs through the model and its SAEs, and you see the strongest features over the text.</li>
           <li>Click a token to see its own strongest features, with their labels; every feature links to its page.</li>
+          <li>Signed in, tick features (or take all shown) and save them to a new or existing list.</li>
         </ul>
       )}
       {mode === "contrast" && (
         <ul>
           <li>Anthropic&apos;s multi-prompt method: features active on every positive prompt and on none of the negative ones.</li>
           <li>Example: positives about the Golden Gate Bridge, negatives about other bridges and other golden things.</li>
+          <li>Signed in, save the features it finds to a list.</li>
         </ul>
       )}
       {mode === "semantic" && (

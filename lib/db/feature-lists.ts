@@ -55,11 +55,16 @@ export async function listMyLists(ownerId: number): Promise<FeatureListDto[]> {
   return rows.map((row) => listDto(row, ownerId));
 }
 
-/** The owner's view of a list (with items), or not_found for anyone else (lists are private). */
-export async function getOwnList(listId: number, ownerId: number): Promise<FeatureListDto> {
+/** The owner's view of a list without its items, or not_found for anyone else (lists are private). */
+export async function getOwnListSummary(listId: number, ownerId: number): Promise<FeatureListDto> {
   const row = await db().featureList.findUnique({ where: { id: listId }, include: listInclude });
   if (!row || row.ownerId !== ownerId) throw new DomainError("not_found", `You have no list ${listId}.`);
-  return { ...listDto(row, ownerId), items: await items(listId) };
+  return listDto(row, ownerId);
+}
+
+/** The owner's view of a list (with items), or not_found for anyone else (lists are private). */
+export async function getOwnList(listId: number, ownerId: number): Promise<FeatureListDto> {
+  return { ...(await getOwnListSummary(listId, ownerId)), items: await items(listId) };
 }
 
 /** A list through its share link: only while the owner shares it. */
@@ -187,8 +192,7 @@ export async function addListItems(
     await recordAudit({ actorId: ownerId, action: "list.add_items", targetType: "feature_list", targetId: listId, details: { added: created.count, requested: featureIds.length } }, tx);
     return created.count;
   });
-  const row = await db().featureList.findUniqueOrThrow({ where: { id: listId }, include: listInclude });
-  return { list: listDto(row, ownerId), added, alreadyInList: featureIds.length - added };
+  return { list: await getOwnListSummary(listId, ownerId), added, alreadyInList: featureIds.length - added };
 }
 
 /** Keyset cursor of a list's items: position and row id (positions are unique in practice, ids break ties). */

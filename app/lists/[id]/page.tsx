@@ -4,7 +4,7 @@ import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { headers } from "next/headers";
 import { currentUser } from "@/lib/auth/session";
-import { getOwnList } from "@/lib/db/feature-lists";
+import { getOwnListSummary, listItemsPage } from "@/lib/db/feature-lists";
 import { CopyButton } from "@/app/components/CopyButton";
 import { deleteListAction, removeItemAction, shareListAction } from "../actions";
 import { ListItems } from "../ListItems";
@@ -12,13 +12,19 @@ import { ListItems } from "../ListItems";
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "List" };
 
-export default async function ListPage({ params }: { params: Promise<{ id: string }> }) {
+/** Features shown per page of a list. */
+const PAGE_SIZE = 100;
+
+export default async function ListPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ after?: string | string[] }> }) {
   const user = await currentUser();
   const { id } = await params;
   if (!user) redirect(`/signin?callbackUrl=/lists/${encodeURIComponent(id)}`);
   if (!/^\d{1,9}$/.test(id)) notFound();
-  const list = await getOwnList(Number(id), user.id).catch(() => null);
+  const rawAfter = (await searchParams).after;
+  const after = typeof rawAfter === "string" && /^-?\d{1,10}\.\d{1,10}$/.test(rawAfter) ? rawAfter : undefined;
+  const list = await getOwnListSummary(Number(id), user.id).catch(() => null);
   if (!list) notFound();
+  const page = await listItemsPage(list.id, user.id, { after, limit: PAGE_SIZE });
   const host = (await headers()).get("host") ?? "localhost";
   const sharePath = `/lists/shared/${list.shareToken}`;
   return (
@@ -37,12 +43,20 @@ export default async function ListPage({ params }: { params: Promise<{ id: strin
           <form action={shareListAction}><input type="hidden" name="listId" value={list.id} /><span className="muted">Private. </span><button name="mode" value="share">Share with a link</button></form>
         )}
       </section>
+      <p className="muted">{list.itemCount} {list.itemCount === 1 ? "feature" : "features"}{list.itemCount > PAGE_SIZE ? `, ${PAGE_SIZE} a page` : ""}</p>
       <ListItems
         list={list}
+        items={page.items}
         onRemove={(featureId) => (
           <form action={removeItemAction}><input type="hidden" name="listId" value={list.id} /><input type="hidden" name="featureId" value={featureId} /><button className="secondary">Remove</button></form>
         )}
       />
+      {(after || page.nextCursor) && (
+        <nav className="pager" aria-label="List pages" style={{ display: "flex", gap: "0.75rem" }}>
+          {after ? <Link href={`/lists/${list.id}`}>First page</Link> : <span aria-disabled="true">First page</span>}
+          {page.nextCursor ? <Link href={`/lists/${list.id}?after=${encodeURIComponent(page.nextCursor)}`} rel="next">Next →</Link> : <span aria-disabled="true">Next →</span>}
+        </nav>
+      )}
       <form action={deleteListAction}><input type="hidden" name="listId" value={list.id} /><button className="secondary">Delete this list</button></form>
     </div>
   );
