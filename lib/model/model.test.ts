@@ -7,6 +7,7 @@ import { writeFixtureModelPackage } from "./fixtures";
 import { gpt2WeightShapes, gpt2WeightsFromSafetensors, writeGpt2ModelPackage } from "./gpt2-package";
 import { parseManifest } from "./manifest";
 import { loadModelPackage, tokenRows, type ModelSession } from "./model";
+import { logSoftmax } from "./sampling";
 
 let dir: string;
 let model: ModelSession;
@@ -88,6 +89,42 @@ describe("model package session", () => {
     const [r0, r1] = await model.generate([prompt, prompt], options);
     expect(r1.tokens).toEqual(r0.tokens);
     expect(r0.tokens).toEqual(first.tokens);
+  });
+
+  it("hands onStep each running row's log-normaliser: logits − it is the logprob, the log-softmax exactly", async () => {
+    const prompt = model.encode("the cat");
+    const steps: { logits: Float32Array; tokens: number[]; logNormalizers: Float64Array }[] = [];
+    const [a, b] = await model.generate([prompt, prompt], {
+      maxNewTokens: 4, temperature: 1, seed: 5, stopAtEos: false, stopTokenIds: [],
+      onStep: ({ logits, tokens, logNormalizers }) => void steps.push({ logits: logits.slice(), tokens, logNormalizers: logNormalizers.slice() }),
+    });
+    const V = model.manifest.dVocab;
+    steps.forEach(({ logits, tokens, logNormalizers }, step) => {
+      [a, b].forEach((sequence, row) => {
+        const rowLogits = logits.subarray(row * V, (row + 1) * V);
+        const reference = logSoftmax(rowLogits);
+        expect(rowLogits[tokens[row]] - logNormalizers[row]).toBe(reference[tokens[row]]);
+        expect(sequence.logprobs[step]).toBe(reference[tokens[row]]);
+        // Σ p = 1 under the normaliser
+        let total = 0;
+        for (let i = 0; i < V; i++) total += Math.exp(rowLogits[i] - logNormalizers[row]);
+        expect(total).toBeCloseTo(1, 10);
+      });
+    });
+    // a row that has stopped gets NaN, the others keep theirs
+    const pair = [model.encode("the cat"), model.encode("a dog")];
+    const [greedyA, greedyB] = await model.generate(pair, { maxNewTokens: 2, temperature: 0, stopAtEos: false });
+    expect(greedyA.tokens[0]).not.toBe(greedyB.tokens[0]);
+    expect(greedyB.tokens).not.toContain(greedyA.tokens[0]);
+    const normalizers: Float64Array[] = [];
+    const [stoppedRow] = await model.generate(pair, {
+      maxNewTokens: 2, temperature: 0, stopAtEos: false, stopTokenIds: [greedyA.tokens[0]], onStep: ({ logNormalizers }) => void normalizers.push(logNormalizers.slice()),
+    });
+    expect(stoppedRow.finishReason).toBe("stop_token");
+    expect(normalizers).toHaveLength(2);
+    expect(normalizers[0].every(Number.isFinite)).toBe(true);
+    expect(Number.isNaN(normalizers[1][0])).toBe(true);
+    expect(Number.isFinite(normalizers[1][1])).toBe(true);
   });
 
   it("applies hooks at every step of generation and lets them edit activations", async () => {

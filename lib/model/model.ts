@@ -6,7 +6,7 @@ import { readSafetensors, type SafetensorsFile } from "@/lib/safetensors/safeten
 import { createSession, executionProviderPlan, type ExecutionProviderName } from "./execution-provider";
 import { normalizeHooks, type ForwardPhase, type HookFn, type HookSpec, type HookTensor } from "./hooks";
 import { ModelPackageError, READOUT_FILE, readManifest, type ModelManifest } from "./manifest";
-import { SeededRandom, logSoftmax, sampleToken, type SamplingOptions } from "./sampling";
+import { SeededRandom, logNormalizer, sampleToken, type SamplingOptions } from "./sampling";
 import { BpeTokenizer, TokenizerError } from "./tokenizer/bpe";
 
 export interface LoadModelOptions {
@@ -51,8 +51,12 @@ export interface GenerateOptions extends SamplingOptions {
   stopAtEos?: boolean;
   stopTokenIds?: number[];
   hooks?: HookSpec;
-  /** Called after each step with the last-position logits [batch, dVocab] and the chosen tokens. */
-  onStep?: (step: { step: number; logits: Float32Array; tokens: number[] }) => void | Promise<void>;
+  /**
+   * Called after each step with the last-position logits [batch, dVocab], the chosen tokens and,
+   * per row still generating, its logits' log-normaliser (log p(i) = logits[i] − it; NaN for rows
+   * that have stopped).
+   */
+  onStep?: (step: { step: number; logits: Float32Array; tokens: number[]; logNormalizers: Float64Array }) => void | Promise<void>;
 }
 
 export interface GeneratedSequence {
@@ -346,13 +350,15 @@ export class ModelSession {
       cache = nextCache;
       const last = lastPosition(logits!, batch, stepLen, dVocab);
       const chosen: number[] = [];
+      const logNormalizers = new Float64Array(batch).fill(NaN);
       for (let b = 0; b < batch; b++) {
         const row = last.subarray(b * dVocab, (b + 1) * dVocab);
         const token = sampleToken(row, options, randoms[b]);
         chosen.push(token);
         if (done[b]) continue;
         results[b].tokens.push(token);
-        results[b].logprobs.push(logSoftmax(row)[token]);
+        logNormalizers[b] = logNormalizer(row);
+        results[b].logprobs.push(row[token] - logNormalizers[b]);
         if (stopAtEos && token === eosTokenId) {
           done[b] = true;
           results[b].finishReason = "eos";
@@ -365,7 +371,7 @@ export class ModelSession {
           results[b].finishReason = "context";
         }
       }
-      if (options.onStep) await options.onStep({ step, logits: last, tokens: chosen });
+      if (options.onStep) await options.onStep({ step, logits: last, tokens: chosen, logNormalizers });
       if (done.every(Boolean) || step === options.maxNewTokens - 1) break;
       // feed the chosen tokens as one new position per row
       ids = BigInt64Array.from(chosen, (t) => BigInt(t));

@@ -48,13 +48,21 @@ export interface SamplingOptions {
   topP?: number;
 }
 
-/** log-softmax of one row of logits (float64 accumulation). */
-export function logSoftmax(logits: ArrayLike<number>): Float64Array {
+/**
+ * log Σ exp(logits), the normaliser of the log-softmax (float64 accumulation): log p(i) is exactly
+ * `logits[i] − logNormalizer(logits)`, the same bits as logSoftmax(logits)[i] without the row.
+ */
+export function logNormalizer(logits: ArrayLike<number>): number {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
   let sum = 0;
   for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
-  const logZ = max + Math.log(sum);
+  return max + Math.log(sum);
+}
+
+/** log-softmax of one row of logits (float64 accumulation). */
+export function logSoftmax(logits: ArrayLike<number>): Float64Array {
+  const logZ = logNormalizer(logits);
   const out = new Float64Array(logits.length);
   for (let i = 0; i < logits.length; i++) out[i] = logits[i] - logZ;
   return out;
