@@ -3,6 +3,7 @@ import Link from "next/link";
 import "./globals.css";
 import { Providers } from "./providers";
 import { AccountArea } from "./account/account-area";
+import { SiteNav } from "./components/SiteNav";
 
 export const metadata: Metadata = {
   title: { default: "Featurescope", template: "%s · Featurescope" },
@@ -15,13 +16,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
       <body>
         <header className="site-header">
           <Link href="/" className="brand">Featurescope</Link>
-          <nav aria-label="Main">
-            <Link href="/">Models &amp; SAEs</Link>
-            <Link href="/search">Search</Link>
-            <Link href="/steer">Steer</Link>
-            <Link href="/api-docs">API</Link>
-            <Link href="/status">Status</Link>
-          </nav>
+          <SiteNav />
           <AccountArea />
         </header>
         <main><Providers>{children}</Providers></main>

@@ -9,7 +9,8 @@ import { SYNTHETIC_MODEL_NAME, SYNTHETIC_SAE_NAME } from "../lib/fixtures/synthe
 import { E2E_PASSWORD, E2E_USERS, snapshot } from "./support";
 
 const featurePath = (index: number) => `/models/${encodeURIComponent(SYNTHETIC_MODEL_NAME)}/saes/${encodeURIComponent(SYNTHETIC_SAE_NAME)}/features/${index}`;
-const queuePath = `/models/${encodeURIComponent(SYNTHETIC_MODEL_NAME)}/saes/${encodeURIComponent(SYNTHETIC_SAE_NAME)}/label`;
+const saePath = `/models/${encodeURIComponent(SYNTHETIC_MODEL_NAME)}/saes/${encodeURIComponent(SYNTHETIC_SAE_NAME)}`;
+const queuePath = `${saePath}/label`;
 
 async function signedInPage(browser: Browser, email: string): Promise<Page> {
   const context = await browser.newContext();
@@ -132,4 +133,40 @@ test("keyboard-only labelling of five features in the queue", async ({ browser }
   const stored = await withDb((prisma) => prisma.label.findMany({ where: { text: { startsWith: "keyboard label " } } }));
   expect(stored).toHaveLength(5);
   await page.context().close();
+});
+
+test("labelling, draft review, exports, lists and bookmarks, API keys and providers are reachable by clicking", async ({ browser }) => {
+  const page = await signedInPage(browser, E2E_USERS.editor);
+  await page.goto(saePath);
+  const labelling = page.getByRole("navigation", { name: "Labelling" });
+  await expect(labelling.getByRole("link", { name: "JSONL" })).toHaveAttribute("href", /\/labels\/export\?format=jsonl$/);
+  await expect(labelling.getByRole("link", { name: "CSV" })).toHaveAttribute("href", /\/labels\/export\?format=csv$/);
+  await snapshot(page, "annotate-sae-labelling-links");
+
+  await labelling.getByRole("link", { name: "Review machine drafts" }).click();
+  await expect(page).toHaveURL(/[?&]label=drafted/);
+  await expect(page.getByLabel("Labels", { exact: true })).toHaveValue("drafted");
+
+  await page.getByRole("navigation", { name: "Labelling" }).getByRole("link", { name: "Label", exact: true }).click();
+  await expect(page).toHaveURL(/\/label$/);
+  await expect(page.getByRole("heading", { name: /^Label / })).toBeVisible();
+  await expect(page.getByRole("progressbar", { name: "Share labelled" })).toBeVisible();
+  await expect(page.getByRole("table", { name: "Labelled by" })).toBeVisible();
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Lists" }).click();
+  await expect(page).toHaveURL(/\/lists$/);
+  await expect(page.getByRole("heading", { name: /Bookmarks/ }).first()).toBeVisible();
+
+  await page.getByTestId("account-area").getByRole("link", { name: /editor/ }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole("heading", { name: "API keys" })).toBeVisible();
+  await page.context().close();
+
+  const admin = await signedInPage(browser, E2E_USERS.admin);
+  await admin.goto("/");
+  await admin.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Providers" }).click();
+  await expect(admin.getByRole("heading", { name: "Auto-interp provider" })).toBeVisible();
+  await admin.goto(queuePath);
+  await expect(admin.getByText(/Draft every unlabelled feature with auto-interp|once a provider is set/).first()).toBeVisible();
+  await admin.context().close();
 });

@@ -15,8 +15,14 @@ export async function AccountArea() {
   }
   return (
     <div className="account" data-testid="account-area">
-      {user.role === "admin" && <Link href="/admin/users">Users</Link>}
-      <Link href="/account" title={`Signed in as ${user.email}`}>
+      {user.role === "admin" && (
+        <nav aria-label="Admin" className="admin-links">
+          <Link href="/admin/users">Users</Link>
+          <Link href="/admin/import">Import</Link>
+          <Link href="/admin/providers" title="The LLM provider that drafts labels, its spending cap and runs">Providers</Link>
+        </nav>
+      )}
+      <Link href="/account" title={`Your account and API keys (signed in as ${user.email})`}>
         {user.name ?? user.email}
       </Link>
       <span className="badge" aria-label={`role ${user.role}`}>{user.role}</span>

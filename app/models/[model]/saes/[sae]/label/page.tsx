@@ -3,11 +3,13 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { currentUser } from "@/lib/auth/session";
+import { getAutoInterpSettings } from "@/lib/db/autointerp";
 import { labellingProgress } from "@/lib/db/labelling";
 import { getSaeByNames } from "@/lib/db/saes";
 import { saeHref } from "@/app/components/format";
 import { decodeSegment } from "@/app/components/segments";
 import { QueueClient } from "@/app/components/labels/QueueClient";
+import { AutoInterpButton } from "@/app/components/labels/AutoInterpButton";
 import "@/app/components/browse.css";
 import "@/app/components/labels/labels.css";
 
@@ -31,6 +33,9 @@ export default async function LabelQueuePage({ params, searchParams }: Params) {
   const sae = await getSaeByNames(modelName, saeName);
   if (!sae) notFound();
   const [user, progress] = await Promise.all([currentUser(), labellingProgress(sae.id)]);
+  const admin = user?.role === "admin";
+  const settings = admin ? await getAutoInterpSettings() : null;
+  const base = saeHref(modelName, saeName);
   const startIndex = start && /^\d{1,9}$/.test(start) ? Number(start) : null;
   return (
     <article aria-labelledby="queue-title">
@@ -38,11 +43,19 @@ export default async function LabelQueuePage({ params, searchParams }: Params) {
         <ol>
           <li><Link href="/">Models</Link></li>
           <li>{sae.model.displayName ?? sae.model.name}</li>
-          <li><Link href={saeHref(modelName, saeName)}>{sae.name}</Link></li>
+          <li><Link href={base}>{sae.name}</Link></li>
           <li aria-current="page">Labelling queue</li>
         </ol>
       </nav>
       <h1 id="queue-title">Label {sae.name}</h1>
+      <p className="muted" style={{ marginTop: 0 }}>
+        Features without an accepted label, one after another; machine drafts wait here for review.{" "}
+        <Link href={`${base}?label=drafted`}>All machine drafts of this SAE</Link>
+        {!user && <> · <Link href={`/signin?callbackUrl=${encodeURIComponent(`${base}/label`)}`}>Sign in</Link> to label</>}
+      </p>
+      {admin && (settings?.baseUrl && settings.model
+        ? <AutoInterpButton saeId={sae.id} />
+        : <p className="muted">Auto-interp can draft labels for review once a provider is set on <Link href="/admin/providers">Providers</Link>.</p>)}
       <QueueClient
         saeId={sae.id}
         modelName={modelName}
