@@ -4,9 +4,9 @@
  * difference comes from steering alone. Emits each step as it is sampled.
  */
 import type { ModelSession } from "../model";
-import { steer, type FeatureIntervention } from "../model/interventions";
-import type { HookRegistration } from "../model/hooks";
-import { logSoftmax } from "../model/sampling";
+import { applyInterventions, type FeatureIntervention } from "../model/interventions";
+import type { HookFn, HookRegistration } from "../model/hooks";
+import { logNormalizer } from "../model/sampling";
 import type { Sae } from "../sae";
 import { InferenceError } from "./engine";
 import { ServiceSteerRequestSchema, type ServiceSteerRequest, type SteerDoneEvent, type SteerEvent } from "./protocol";
@@ -33,14 +33,16 @@ export function toIntervention(feature: { index: number; method: string; value: 
   }
 }
 
-/** KL(p ‖ q) for two rows of logits, both at temperature 1. */
-export function klDivergence(pLogits: ArrayLike<number>, qLogits: ArrayLike<number>): number {
-  const logP = logSoftmax(pLogits);
-  const logQ = logSoftmax(qLogits);
+/**
+ * KL(p ‖ q) for two rows of logits, both at temperature 1. Pass the rows' normalisers when they are
+ * already known (a steering step also needs them for the tokens' logprobs).
+ */
+export function klDivergence(pLogits: ArrayLike<number>, qLogits: ArrayLike<number>, logZp = logNormalizer(pLogits), logZq = logNormalizer(qLogits)): number {
   let kl = 0;
-  for (let i = 0; i < logP.length; i++) {
-    const p = Math.exp(logP[i]);
-    if (p > 0) kl += p * (logP[i] - logQ[i]);
+  for (let i = 0; i < pLogits.length; i++) {
+    const logP = pLogits[i] - logZp;
+    const p = Math.exp(logP);
+    if (p > 0) kl += p * (logP - (qLogits[i] - logZq));
   }
   return Math.max(0, kl);
 }
@@ -48,6 +50,52 @@ export function klDivergence(pLogits: ArrayLike<number>, qLogits: ArrayLike<numb
 export interface SteeringSaes {
   /** saeId → the loaded SAE and its hook. */
   get(saeId: number): { sae: Sae; hookName: string } | undefined;
+}
+
+/** One SAE of a steering run: its interventions on the steered row and the features it reports. */
+interface SaePlan {
+  sae: Sae;
+  interventions: FeatureIntervention[];
+  /** (slot in the request's features, feature index) for every requested feature of this SAE. */
+  reported: { slot: number; index: number }[];
+  /** [default row's last position, steered row's last position], reused every step. */
+  lastPositions: Float32Array;
+}
+
+/**
+ * The hook function for every SAE steering at one hook. Per forward call it (1) applies each SAE's
+ * interventions to the steered row only — SAE-encoding just that row's positions, and only when a
+ * method needs f(h) (clamp, ablate, multiply; add does not) — in request order, exactly
+ * applyInterventions' math; then (2) once all of them have edited h, encodes the two rows' last
+ * positions to read each requested feature's activation after steering (INTERP §5's observable).
+ * (2) cannot reuse (1)'s encoding: it must see h after the edit.
+ */
+function steeringStepHook(plans: SaePlan[], stepActs: () => { default: number[]; steered: number[] }): HookFn {
+  return async (tensor) => {
+    const acts = stepActs();
+    const { data, seqLen, width, tokenMask, hookName } = tensor;
+    const rowValues = seqLen * width;
+    const steeredRow = {
+      hookName, width, seqLen, batch: 1,
+      data: data.subarray(STEERED_ROW * rowValues, (STEERED_ROW + 1) * rowValues),
+      tokenMask: tokenMask.subarray(STEERED_ROW * seqLen, (STEERED_ROW + 1) * seqLen),
+    };
+    for (const plan of plans) {
+      if (plan.interventions.length) await applyInterventions(plan.sae, plan.interventions, steeredRow);
+    }
+    for (const plan of plans) {
+      const x = plan.lastPositions;
+      for (const b of [DEFAULT_ROW, STEERED_ROW]) {
+        const last = (b * seqLen + seqLen - 1) * width;
+        x.set(data.subarray(last, last + width), b * width);
+      }
+      const encoding = await plan.sae.encode(x);
+      for (const { slot, index } of plan.reported) {
+        acts.default[slot] = encoding.featureActs[DEFAULT_ROW * encoding.dSae + index];
+        acts.steered[slot] = encoding.featureActs[STEERED_ROW * encoding.dSae + index];
+      }
+    }
+  };
 }
 
 export async function runSteering(
@@ -70,42 +118,30 @@ export async function runSteering(
     throw new InferenceError("bad_request", `The prompt is ${promptIds.length} tokens long; ${model.manifest.name} reads at most ${nCtx}, and generating needs room. Shorten it.`);
   }
 
-  // one steering hook per SAE (row 1 only), then one measuring hook reading every steered feature
-  const hooks: HookRegistration[] = [];
-  const bySae = new Map<number, FeatureIntervention[]>();
-  request.features.forEach((feature, i) => {
+  // one plan per SAE (in request order), grouped by hook: at each hook every SAE steers, then each
+  // reads its features, so a reading sees all the edits made at that hook
+  const plans = new Map<number, SaePlan & { hookName: string }>();
+  request.features.forEach((feature, slot) => {
     const entry = saes.get(feature.saeId);
     if (!entry) throw new InferenceError("not_found", `SAE ${feature.saeId} is not loaded.`);
     if (feature.index >= entry.sae.dSae) throw new InferenceError("bad_request", `Feature ${feature.index} does not exist: SAE ${feature.saeId} has ${entry.sae.dSae}.`);
-    const list = bySae.get(feature.saeId) ?? [];
-    list.push(toIntervention(feature, request.maxActivations[i]));
-    bySae.set(feature.saeId, list);
+    let plan = plans.get(feature.saeId);
+    if (!plan) {
+      plan = { sae: entry.sae, hookName: entry.hookName, interventions: [], reported: [], lastPositions: new Float32Array(2 * entry.sae.dIn) };
+      plans.set(feature.saeId, plan);
+    }
+    plan.interventions.push(toIntervention(feature, request.maxActivations[slot]));
+    plan.reported.push({ slot, index: feature.index });
   });
-  for (const [saeId, interventions] of bySae) {
-    const { sae, hookName } = saes.get(saeId)!;
-    hooks.push(steer(sae, interventions, { rows: [STEERED_ROW], hookName }));
-  }
-  let stepActs: number[][] = [[], []];
-  for (const [saeId] of bySae) {
-    const { sae, hookName } = saes.get(saeId)!;
-    const positions = request.features.map((f, i) => ({ f, i })).filter(({ f }) => f.saeId === saeId);
-    hooks.push({
-      hookName,
-      fn: async (tensor) => {
-        // the last position of each row predicts this step's token
-        const rows = new Float32Array(2 * tensor.width);
-        for (let b = 0; b < 2; b++) {
-          const last = (b * tensor.seqLen + tensor.seqLen - 1) * tensor.width;
-          rows.set(tensor.data.subarray(last, last + tensor.width), b * tensor.width);
-        }
-        const encoding = await sae.encode(rows);
-        for (const { f, i } of positions) {
-          stepActs[DEFAULT_ROW][i] = encoding.featureActs[DEFAULT_ROW * encoding.dSae + f.index];
-          stepActs[STEERED_ROW][i] = encoding.featureActs[STEERED_ROW * encoding.dSae + f.index];
-        }
-      },
-    });
-  }
+  const byHook = new Map<string, SaePlan[]>();
+  for (const plan of plans.values()) byHook.set(plan.hookName, [...(byHook.get(plan.hookName) ?? []), plan]);
+  const nFeatures = request.features.length;
+  // the activations of the step being computed; fresh arrays each step, as the done event keeps them
+  let stepActs = { default: new Array<number>(nFeatures), steered: new Array<number>(nFeatures) };
+  const hooks: HookRegistration[] = [...byHook].map(([hookName, hookPlans]) => ({
+    hookName,
+    fn: steeringStepHook(hookPlans, () => stepActs),
+  }));
 
   await emit({
     event: "start",
@@ -125,26 +161,28 @@ export async function runSteering(
     temperature: request.temperature,
     topP: request.topP,
     hooks,
-    onStep: async ({ step, logits, tokens }) => {
+    onStep: async ({ step, logits, tokens, logNormalizers }) => {
       if (signal?.aborted) throw new InferenceError("unavailable", "The client went away.");
       if (step === 0) firstToken = performance.now() - started;
       const rows = [logits.subarray(0, dVocab), logits.subarray(dVocab, 2 * dVocab)];
-      const stepKl = klDivergence(rows[DEFAULT_ROW], rows[STEERED_ROW]);
+      // one log-normaliser per row (generate's, unless the row has stopped) serves the KL and the logprobs
+      const logZ = [DEFAULT_ROW, STEERED_ROW].map((b) => (Number.isNaN(logNormalizers[b]) ? logNormalizer(rows[b]) : logNormalizers[b]));
+      const stepKl = klDivergence(rows[DEFAULT_ROW], rows[STEERED_ROW], logZ[DEFAULT_ROW], logZ[STEERED_ROW]);
       kl.push(stepKl);
-      featureActs.default.push([...stepActs[DEFAULT_ROW]]);
-      featureActs.steered.push([...stepActs[STEERED_ROW]]);
+      featureActs.default.push(stepActs.default);
+      featureActs.steered.push(stepActs.steered);
       const generated = [DEFAULT_ROW, STEERED_ROW].map((b) => {
         if (ended[b]) return null;
         const id = tokens[b];
-        const token = tokenOf(id, logSoftmax(rows[b])[id]);
+        const token = tokenOf(id, rows[b][id] - logZ[b]);
         if (id === eosTokenId || promptIds.length + step >= nCtx) ended[b] = true;
         return token;
       });
       await emit({
         event: "token",
-        data: { step, default: generated[0], steered: generated[1], kl: stepKl, featureActs: { default: featureActs.default[step], steered: featureActs.steered[step] } },
+        data: { step, default: generated[0], steered: generated[1], kl: stepKl, featureActs: { default: stepActs.default, steered: stepActs.steered } },
       });
-      stepActs = [[], []];
+      stepActs = { default: new Array<number>(nFeatures), steered: new Array<number>(nFeatures) };
     },
   });
 
