@@ -6,10 +6,23 @@
  *   2. GET /api/v1/search/labels under concurrent load (autocannon against the real route handler,
  *      served by a plain node:http server: auth, validation, rate limiting, response schema).
  * Options: --labels N (default 1,000,000), --connections N (8), --seconds N (20), --keep.
- * Prints a Markdown section for docs/BENCHMARKS.md.
+ *
+ * Search by inference (`--inference` after the label part, `--inference-only` alone, without the
+ * 1M-label database): starts the inference service (workers/inference/main.ts, its own process) on
+ * a small throwaway database holding the demo model package (demo/model) and its demo SAEs
+ * (demo/saes/*), then times POST /api/v1/activations — the API's search by inference, through its
+ * defineRoute handler — for a 64-token text: serially, and with --inference-clients N (4) clients
+ * at once; with the demo SAE resid1-topk (--inference-sae NAME) and with every demo SAE (what the
+ * search page runs by default). --inference-rounds N (30) requests per series.
+ *
+ * Prints Markdown sections for docs/BENCHMARKS.md.
  */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import os from "node:os";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { createRequire } from "node:module";
@@ -46,6 +59,11 @@ const LABELS = option("labels", 1_000_000);
 const CONNECTIONS = option("connections", 8);
 const SECONDS = option("seconds", 20);
 const KEEP = process.argv.includes("--keep");
+const INFERENCE_ONLY = process.argv.includes("--inference-only");
+const INFERENCE = INFERENCE_ONLY || process.argv.includes("--inference");
+const INFERENCE_ROUNDS = option("inference-rounds", 30);
+const INFERENCE_CLIENTS = option("inference-clients", 4);
+const INFERENCE_SAE = (() => { const at = process.argv.indexOf("--inference-sae"); return at >= 0 ? process.argv[at + 1] : "resid1-topk"; })();
 const FEATURES_PER_SAE = Math.ceil(LABELS / 2 / 2); // two SAEs, two labels per feature on average
 
 // ---------------------------------------------------------------------------------------------
@@ -126,7 +144,7 @@ function typo(word: string, random: () => number): string {
   return random() < 0.5 ? word.slice(0, at) + word.slice(at + 1) : word.slice(0, at) + word[at + 1] + word[at] + word.slice(at + 2);
 }
 
-async function main() {
+async function benchLabels() {
   const started = performance.now();
   const random = seededRandom(20261128);
   console.log(`[bench] provisioning a throwaway database…`);
@@ -313,6 +331,168 @@ async function main() {
     await disconnectDb();
     if (KEEP) console.log(`[bench] kept ${database.url}`);
     else await database.teardown();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search by inference: the demo model through the real inference service
+// ---------------------------------------------------------------------------------------------
+
+/** A plain English passage; the bench takes as many of its words as make exactly 64 tokens. */
+const PASSAGE =
+  "The old stone bridge across the river was built in the spring of 1887 by workers from the valley, who carried every block " +
+  "down from the quarry on carts. When the flood came the next autumn, the water rose over the road and the town feared the " +
+  "worst, but the bridge held. Today children fish from its arches, tourists photograph it at sunset, and the council argues " +
+  "every year about who should pay to repair the cracks in its western pier before the winter storms arrive again.";
+
+const INFERENCE_TOKENS = 64;
+
+async function benchInference(): Promise<string> {
+  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+  const modelDir = path.join(root, "demo/model");
+  const saesDir = path.join(root, "demo/saes");
+  if (!existsSync(path.join(modelDir, "manifest.json"))) throw new Error("demo/model is missing: search by inference is measured on the demo model.");
+  const saeNames = readdirSync(saesDir).filter((name) => existsSync(path.join(saesDir, name, "cfg.json")) && existsSync(path.join(saesDir, name, "sae_weights.safetensors"))).sort();
+  if (!saeNames.includes(INFERENCE_SAE)) throw new Error(`demo/saes/${INFERENCE_SAE} is missing (have: ${saeNames.join(", ")}).`);
+  const manifest = JSON.parse(readFileSync(path.join(modelDir, "manifest.json"), "utf8"));
+
+  // the 64-token text, with the demo model's own tokenizer
+  const { loadModelPackage } = await import("../lib/model");
+  const tokenizerModel = await loadModelPackage(modelDir, { intraOpNumThreads: 1 });
+  const words = PASSAGE.split(" ");
+  let text = "";
+  for (let n = 1; n <= words.length; n++) {
+    const candidate = words.slice(0, n).join(" ");
+    if (tokenizerModel.encode(candidate, { prependBos: false }).length > INFERENCE_TOKENS) break;
+    text = candidate;
+  }
+  const textTokens = tokenizerModel.encode(text, { prependBos: false }).length;
+  await tokenizerModel.dispose();
+
+  console.log(`[bench] inference: provisioning a throwaway database…`);
+  const database = await provisionTestDatabase("bench_search_inference");
+  process.env.DATABASE_URL = database.url;
+  const sql = postgres(database.url, { max: 2, onnotice: () => {} });
+  let service: ChildProcess | undefined;
+  try {
+    const [model] = await sql`
+      INSERT INTO "Model" ("name", "displayName", "architecture", "dModel", "nLayers", "nHeads", "dMlp", "nCtx", "dVocab", "tokenizer", "bosTokenId", "packagePath", "manifest", "updatedAt")
+      VALUES (${manifest.name}, 'Demo model', 'gpt2', ${manifest.dModel}, ${manifest.nLayers}, ${manifest.nHeads}, ${manifest.dMlp}, ${manifest.nCtx}, ${manifest.dVocab},
+              'byte-bpe', ${manifest.bosTokenId}, ${modelDir}, ${sql.json(manifest)}, now())
+      RETURNING "id"`;
+    const saes: { id: number; name: string }[] = [];
+    for (const name of saeNames) {
+      const cfg = JSON.parse(readFileSync(path.join(saesDir, name, "cfg.json"), "utf8"));
+      const hookName: string = cfg.metadata?.hook_name ?? cfg.hook_name;
+      const [sae] = await sql`
+        INSERT INTO "Sae" ("modelId", "name", "hookName", "layer", "architecture", "dIn", "dSae", "k", "path", "contentHash", "cfg", "status", "updatedAt")
+        VALUES (${model.id}, ${name}, ${hookName}, ${Number(/blocks\.(\d+)/.exec(hookName)?.[1] ?? 0)}, ${cfg.architecture}, ${cfg.d_in}, ${cfg.d_sae}, ${cfg.k ?? null},
+                ${path.join(saesDir, name)}, ${`bench-inference-${name}`}, ${sql.json(cfg)}, 'ready', now())
+        RETURNING "id"`;
+      saes.push({ id: sae.id, name });
+      // every feature labelled, so the route's label lookup does its real work
+      await sql`INSERT INTO "Feature" ("saeId", "index", "maxActivation", "density") SELECT ${sae.id}, i, 1, 0.01 FROM generate_series(0, ${cfg.d_sae - 1}) AS i`;
+      await sql`
+        INSERT INTO "Label" ("featureId", "text", "source", "status", "updatedAt")
+        SELECT f."id", 'benchmark label of feature ' || f."index", 'human', 'accepted', now() FROM "Feature" f WHERE f."saeId" = ${sae.id}`;
+      await sql`UPDATE "Feature" f SET "currentLabelId" = l."id", "labelStatus" = 'accepted' FROM "Label" l WHERE l."featureId" = f."id" AND f."saeId" = ${sae.id}`;
+    }
+
+    // the inference service, as `npm start` runs it
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const free = (probe.address() as AddressInfo).port;
+        probe.close(() => resolve(free));
+      });
+    });
+    const secret = "bench-search-inference-secret-0123456789";
+    service = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "workers/inference/main.ts")], {
+      cwd: root, stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, DATABASE_URL: database.url, INFERENCE_PORT: String(port), INFERENCE_SECRET: secret },
+    });
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      service!.stdout!.on("data", (chunk) => { out += chunk; if (out.includes("ready on")) resolve(); });
+      service!.once("exit", (code) => reject(new Error(`the inference service exited ${code}: ${out}`)));
+    });
+    process.env.INFERENCE_URL = `http://127.0.0.1:${port}`;
+    process.env.INFERENCE_SECRET = secret;
+    const limits = { concurrent: process.env.INFERENCE_MAX_CONCURRENT ?? "2", queued: process.env.INFERENCE_MAX_QUEUED ?? "16" };
+
+    const { POST } = await import("../app/api/v1/activations/route");
+    let calls = 0;
+    const run = async (saeIds: number[]) => {
+      calls++;
+      const request = new Request("http://bench/api/v1/activations", {
+        method: "POST",
+        // each request from its own address: the route's per-client rate limit models one person
+        headers: { "content-type": "application/json", "x-forwarded-for": `10.1.${(calls >> 8) & 255}.${calls & 255}` },
+        body: JSON.stringify({ modelId: model.id, text, saes: saeIds.map((saeId) => ({ saeId, features: [] })), topK: 10 }),
+      });
+      const t0 = performance.now();
+      const response = await POST(request);
+      const body = await response.json();
+      const ms = performance.now() - t0;
+      if (response.status !== 200) throw new Error(`POST /api/v1/activations answered ${response.status}: ${JSON.stringify(body)}`);
+      return { ms, tokens: body.tokens.length as number, service: body.timingsMs as { total: number; forward: number; encode: number } };
+    };
+
+    const one = saes.find((s) => s.name === INFERENCE_SAE)!;
+    const series = [
+      { name: `1 SAE (${one.name})`, saeIds: [one.id] },
+      { name: `all ${saes.length} demo SAEs (${saes.map((s) => s.name).join(", ")})`, saeIds: saes.map((s) => s.id) },
+    ];
+    const loadBefore = os.loadavg();
+    const rows: string[] = [];
+    let tokenCount = 0;
+    for (const { name, saeIds } of series) {
+      for (let i = 0; i < 3; i++) tokenCount = (await run(saeIds)).tokens; // loads the model and SAEs, warms up
+      const serial: Awaited<ReturnType<typeof run>>[] = [];
+      for (let i = 0; i < INFERENCE_ROUNDS; i++) serial.push(await run(saeIds));
+      const concurrent: number[] = [];
+      const perClient = Math.max(1, Math.ceil(INFERENCE_ROUNDS / INFERENCE_CLIENTS));
+      const wallStart = performance.now();
+      await Promise.all(Array.from({ length: INFERENCE_CLIENTS }, async () => {
+        for (let i = 0; i < perClient; i++) concurrent.push((await run(saeIds)).ms);
+      }));
+      const wall = (performance.now() - wallStart) / 1000;
+      const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+      const s = sorted(serial.map((r) => r.ms));
+      const c = sorted(concurrent);
+      const forward = sorted(serial.map((r) => r.service.forward));
+      const encode = sorted(serial.map((r) => r.service.encode));
+      const fmt = (x: number) => x.toFixed(1);
+      rows.push(`| ${name} | serial | ${s.length} | ${fmt(percentile(s, 50))} | ${fmt(percentile(s, 95))} | ${fmt(s[s.length - 1])} | forward ${fmt(percentile(forward, 50))}, SAE encode ${fmt(percentile(encode, 50))} |`);
+      rows.push(`| ${name} | ${INFERENCE_CLIENTS} clients at once | ${c.length} | ${fmt(percentile(c, 50))} | ${fmt(percentile(c, 95))} | ${fmt(c[c.length - 1])} | ${fmt(c.length / wall)} req/s |`);
+      console.log(`[bench] inference: ${name} done`);
+    }
+    const loadAfter = os.loadavg();
+    const lines = [
+      `### Search by inference`, "",
+      `\`npm run bench:search -- --inference-only\` on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()} (shared), ${new Date().toISOString().slice(0, 10)}; load average (1/5/15 min) ${loadBefore.map((x) => x.toFixed(1)).join(" / ")} before, ${loadAfter.map((x) => x.toFixed(1)).join(" / ")} after.`,
+      `POST /api/v1/activations (the API's search by inference: defineRoute handler → SAE check → inference service over HTTP → current labels of the top features) for a ${textTokens}-token English text (${tokenCount} with BOS), demo model ${manifest.name} (${manifest.nLayers} layers, d_model ${manifest.dModel}) in workers/inference (its own process, CPU, at most ${limits.concurrent} requests running and ${limits.queued} queued), top 10 features per token and overall, every feature labelled. Client-side latency, ms, after 3 warm-up requests; the last column gives the service's own medians (ms) or the throughput.`, "",
+      "| SAEs | mode | requests | p50 ms | p95 ms | max ms | |", "|---|---|---:|---:|---:|---:|---|",
+      ...rows,
+    ];
+    return lines.join("\n");
+  } finally {
+    if (service && service.exitCode === null) {
+      const exited = new Promise((resolve) => service!.once("exit", resolve));
+      service.kill("SIGTERM");
+      await exited;
+    }
+    await sql.end();
+    const { disconnectDb } = await import("../lib/db/client");
+    await disconnectDb();
+    await database.teardown();
+  }
+}
+
+async function main() {
+  if (!INFERENCE_ONLY) await benchLabels();
+  if (INFERENCE) {
+    const report = await benchInference();
+    console.log(`\n${report}\n`);
   }
 }
 
