@@ -1,11 +1,13 @@
 /**
  * Journey: search for a feature (by label, with a typo; by the text it fires on), open a result,
- * land on its feature page. Label and token text containing markup must show as text.
+ * land on its feature page. Label and token text containing markup must show as text. Search by
+ * inference on the runnable fixture, and saving its results to a new list.
  */
 import { expect, test } from "@playwright/test";
 import { createPrismaClient } from "../lib/db/client";
 import { SYNTHETIC_MODEL_NAME, SYNTHETIC_SAE_NAME, XSS_TOKEN } from "../lib/fixtures/synthetic";
-import { snapshot } from "./support";
+import { RUNNABLE_MODEL_NAME } from "../tests/support/e2e-runnable-model";
+import { E2E_PASSWORD, E2E_USERS, snapshot } from "./support";
 
 const XSS_LABEL = `${XSS_TOKEN} tags quoted inside prose`;
 
@@ -106,4 +108,39 @@ test("semantic search says it is off when no endpoint is configured", async ({ p
   await page.goto("/search?mode=semantic&q=lying");
   await expect(page.getByRole("status")).toContainText("Semantic search is off");
   await snapshot(page, "search-semantic-off");
+});
+
+test("run a text, save the features shown to a new list, and find them on the list page", async ({ page }) => {
+  await page.goto("/signin");
+  await page.getByLabel("Email").first().fill(E2E_USERS.viewer);
+  await page.getByLabel("Password").fill(E2E_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/signin"));
+
+  // the runnable fixture runs in the inference service on the shared CPU
+  await page.goto(`/search?mode=inference&model=${RUNNABLE_MODEL_NAME}&q=${encodeURIComponent("The bridge at dawn was")}`);
+  await expect(page.getByRole("heading", { name: "Strongest over the text" }).first()).toBeVisible({ timeout: 60_000 });
+  const save = page.getByRole("form", { name: "Save features to a list" });
+  await expect(save).toBeVisible();
+  const shown = await page.getByRole("checkbox", { name: /Select feature #\d+ to save/ }).count();
+  expect(shown).toBeGreaterThan(0);
+
+  const name = `e2e search list ${Date.now()}`;
+  await save.getByLabel("List to save to").selectOption("new");
+  await save.getByLabel("Name of the new list").fill(name);
+  await save.getByRole("button", { name: /Save all shown/ }).click();
+  const status = save.getByRole("status").filter({ hasText: "Saved to" });
+  await expect(status).toContainText(name);
+  await expect(status).toContainText(/\d+ features? added/);
+  await snapshot(page, "search-inference-saved");
+
+  // saving one of them again adds nothing
+  await page.getByRole("checkbox", { name: /Select feature #\d+ to save/ }).first().check();
+  await save.getByRole("button", { name: "Save ticked" }).click();
+  await expect(save.getByRole("status").filter({ hasText: "Saved to" })).toContainText("0 features added, 1 was already there");
+
+  await status.getByRole("link", { name }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+  await expect(page.getByRole("table", { name: `Features in ${name}` }).getByRole("row")).not.toHaveCount(0);
+  await snapshot(page, "search-saved-list");
 });
