@@ -175,7 +175,7 @@ async function benchLabels() {
     const pick = zipfPicker(vocabulary.length, random);
     const loadStart = performance.now();
     // GIN indexes build far faster in one CREATE INDEX than row by row during COPY
-    await sql`DROP INDEX "Label_text_fts_idx"`;
+    await sql`DROP INDEX "Label_searchVector_idx"`;
     await sql`DROP INDEX "Label_text_trgm_idx"`;
     const copy = await sql`COPY "Label" ("featureId", "text", "source", "status", "voteScore", "detectionScore", "simulationScore", "updatedAt") FROM STDIN`.writable();
     const sampleTexts: string[] = [];
@@ -205,7 +205,7 @@ async function benchLabels() {
     console.log(`[bench] COPY ${LABELS.toLocaleString("en")} labels: ${copySeconds.toFixed(1)} s`);
     const indexStart = performance.now();
     await sql.unsafe(`SET maintenance_work_mem = '256MB'`);
-    await sql.unsafe(`CREATE INDEX "Label_text_fts_idx" ON "Label" USING GIN (to_tsvector('english', "text"))`);
+    await sql.unsafe(`CREATE INDEX "Label_searchVector_idx" ON "Label" USING GIN ("searchVector")`);
     await sql.unsafe(`CREATE INDEX "Label_text_trgm_idx" ON "Label" USING GIN ("text" gin_trgm_ops)`);
     // current labels, so the unlabelled filter and the current-label bonus have something to do
     await sql`

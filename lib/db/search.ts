@@ -165,11 +165,11 @@ async function rankLabels(tsquery: string, terms: SearchTerm[], query: LabelSear
   const filtered = conditions.length > 0;
   return db().$queryRaw<LabelRow[]>`
     WITH candidates AS MATERIALIZED (
-      SELECT l."id" AS "labelId", l."featureId", l."text", l."source"::text AS "source", l."status"::text AS "status",
+      SELECT l."id" AS "labelId", l."featureId", l."text", l."searchVector" AS tsv, l."source"::text AS "source", l."status"::text AS "status",
              l."voteScore", l."detectionScore", l."simulationScore"
       FROM "Label" l
       ${filtered ? Prisma.sql`JOIN "Feature" f ON f."id" = l."featureId"` : Prisma.empty}
-      WHERE to_tsvector('english', l."text") @@ ${tsquery}::tsquery ${andAll(conditions)}
+      WHERE l."searchVector" @@ ${tsquery}::tsquery ${andAll(conditions)}
       LIMIT ${CANDIDATE_LIMIT + 1}
     ), shortlist AS MATERIALIZED (
       SELECT c.* FROM candidates c
@@ -178,7 +178,7 @@ async function rankLabels(tsquery: string, terms: SearchTerm[], query: LabelSear
     ), scored AS (
       SELECT c.*, (${textScoreSql(terms)}) * ${qualitySql(true)} AS score
       FROM (
-        SELECT s.*, to_tsvector('english', s."text") AS tsv, f."saeId", f."index", f."density", f."maxActivation", f."dead",
+        SELECT s.*, f."saeId", f."index", f."density", f."maxActivation", f."dead",
                (f."currentLabelId" = s."labelId") AS "isCurrent"
         FROM shortlist s JOIN "Feature" f ON f."id" = s."featureId"
       ) c

@@ -28,9 +28,17 @@ describe("the test database", () => {
     await expect(db().feature.create({ data: { saeId: sae.id, index: 3 } })).rejects.toThrow();
   });
 
-  it("uses the full-text index expression for label search", async () => {
-    const plan = await db().$queryRawUnsafe<{ indexdef: string }[]>(
-      `SELECT indexdef FROM pg_indexes WHERE indexname = 'Label_text_fts_idx'`);
-    expect(plan[0]?.indexdef).toContain("to_tsvector('english'::regconfig, text)");
+  it("keeps each label's search vector in step with its text, indexed for full-text search", async () => {
+    const index = await db().$queryRawUnsafe<{ indexdef: string }[]>(
+      `SELECT indexdef FROM pg_indexes WHERE indexname = 'Label_searchVector_idx'`);
+    expect(index[0]?.indexdef).toContain("USING gin");
+    const sae = await db().sae.findFirstOrThrow({ where: { model: { name: "m-unique" } } }); // from the test above
+    const feature = await db().feature.create({ data: { saeId: sae.id, index: 4242 } });
+    const label = await db().label.create({ data: { featureId: feature.id, text: "Bridges over rivers", source: "human" } });
+    const vector = async () => (await db().$queryRawUnsafe<{ v: string }[]>(
+      `SELECT "searchVector"::text AS v FROM "Label" WHERE "id" = $1`, label.id))[0]?.v;
+    expect(await vector()).toBe("'bridg':1 'river':3");
+    await db().label.update({ where: { id: label.id }, data: { text: "Golden Gate" } });
+    expect(await vector()).toBe("'gate':2 'golden':1");
   });
 });
