@@ -183,7 +183,7 @@ export async function updateLabel(labelId: number, change: LabelChange, actorId:
       };
       throw new DomainError(
         "conflict",
-        `Label ${labelId} was changed by someone else (you edited version ${change.version}, it is now at version ${label.version}). Merge and save again.`,
+        `Label ${labelId} was changed by someone else (you had version ${change.version}, it is now at version ${label.version}). Look at the current version (details.current), merge, and save again.`,
         details,
       );
     }
@@ -214,7 +214,7 @@ export async function updateLabel(labelId: number, change: LabelChange, actorId:
 }
 
 /** accept / reject a label (typically a machine draft), or reopen it as a draft. */
-export async function reviewLabel(labelId: number, review: { action: "accept" | "reject" | "reopen"; version?: number; note?: string }, actorId: number) {
+export async function reviewLabel(labelId: number, review: { action: "accept" | "reject" | "reopen"; version: number; note?: string }, actorId: number) {
   const status: LabelStatus = review.action === "accept" ? "accepted" : review.action === "reject" ? "rejected" : "draft";
   return updateLabel(labelId, { version: review.version, status, note: review.note ?? review.action }, actorId, `label.${review.action}`);
 }

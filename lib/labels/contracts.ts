@@ -63,7 +63,7 @@ export const UpdateLabelSchema = z
 export const ReviewLabelSchema = z
   .object({
     action: z.enum(["accept", "reject", "reopen"]),
-    version: z.number().int().positive().optional().meta({ description: "When given, a newer stored version → 409" }),
+    version: z.number().int().positive().meta({ description: "The version you reviewed; a newer stored version → 409 (nobody accepts text they have not seen)" }),
     note: z.string().trim().max(500).optional(),
   })
   .meta({ id: "ReviewLabel" });

@@ -181,7 +181,9 @@ describe("votes, review and the current label", () => {
     expect((pin.json as unknown as Label).pinned).toBe(true);
     expect(await current()).toBe(b.id);
 
-    const reject = await call(reviewRoute.POST, "/r", { method: "POST", headers: editor.bearer, body: { action: "reject" }, params: { id: String(b.id) } });
+    const unversioned = await call(reviewRoute.POST, "/r", { method: "POST", headers: editor.bearer, body: { action: "reject" }, params: { id: String(b.id) } });
+    expect(unversioned.status).toBe(400); // a review names the version it saw
+    const reject = await call(reviewRoute.POST, "/r", { method: "POST", headers: editor.bearer, body: { action: "reject", version: b.version }, params: { id: String(b.id) } });
     expect((reject.json as unknown as Label).status).toBe("rejected");
     expect(await current()).toBe(a.id);
 

@@ -34,7 +34,7 @@ export async function saveProviderAction(formData: FormData): Promise<void> {
   }
   await saveAutoInterpSettings(parsed.data, access.user.id);
   revalidatePath("/admin/providers");
-  redirect(back({ notice: "Saved. Concurrency changes apply when the job worker restarts." }));
+  redirect(back({ notice: "Saved. The job worker picks up a concurrency change within about 10 seconds." }));
 }
 
 export async function testProviderAction(): Promise<void> {

@@ -118,6 +118,7 @@ function LabelCard({ label, viewer, saeId, index }: { label: LabelDto; viewer: V
   const [conflict, setConflict] = useState<LabelConflictDetails | null>(null);
   const [showHistory, setShowHistory] = useState(false);
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [stale, setStale] = useState(false);
 
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: labelsKey(saeId, index) });
@@ -133,8 +134,15 @@ function LabelCard({ label, viewer, saeId, index }: { label: LabelDto; viewer: V
         setMessage(result.done ? { kind: "ok", text: result.done } : null);
         refresh();
       } else if (result.status === 409 && (result.error?.details as LabelConflictDetails | undefined)?.current) {
-        setConflict(result.error!.details as LabelConflictDetails);
-        setMessage(null);
+        const details = result.error!.details as LabelConflictDetails;
+        if (editing) {
+          setConflict(details); // the merge view below
+          setMessage(null);
+        } else {
+          // a review (accept / reject / reopen) of a version someone has just changed: nothing was saved
+          setMessage({ kind: "error", text: `Not saved: someone changed this label since you loaded it — it is now v${details.current.version} (${details.current.status}): “${details.current.text}”. Look at it again before reviewing.` });
+          setStale(true);
+        }
       } else {
         setMessage({ kind: "error", text: result.error?.message ?? "Failed." });
       }
@@ -198,6 +206,7 @@ function LabelCard({ label, viewer, saeId, index }: { label: LabelDto; viewer: V
         <button type="button" className="secondary" aria-expanded={showHistory} onClick={() => setShowHistory((v) => !v)}>History</button>
       </div>
       {message && <p className={`notice ${message.kind}`} role="status">{message.text}</p>}
+      {stale && <button type="button" className="secondary" onClick={refresh}>Show the current version</button>}
       {editing && (
         <div className="label-form">
           <label className="visually-hidden" htmlFor={`edit-${label.id}`}>Label text</label>

@@ -121,7 +121,11 @@ export function QueueClient({ saeId, modelName, saeName, viewer, initialProgress
   const review = useCallback(async (action: "accept" | "reject") => {
     if (!draft) return setMessage({ kind: "error", text: "This feature has no draft to review." });
     const result = await apiCall<LabelDto>("POST", `/api/v1/labels/${draft.id}/review`, { action, version: draft.version });
-    if (!result.ok) return setMessage({ kind: "error", text: result.error?.message ?? "Failed." });
+    if (!result.ok) {
+      // 409: someone changed the draft since it was loaded; show the new version before anyone reviews it
+      if (result.status === 409) await queryClient.invalidateQueries({ queryKey: labelsKey(saeId, index ?? -1) });
+      return setMessage({ kind: "error", text: result.error?.message ?? "Failed." });
+    }
     if (action === "accept") await afterWrite(`Accepted “${draft.text}” for feature ${index}.`);
     else {
       setMessage({ kind: "ok", text: `Rejected “${draft.text}”. Write a better label (l) or move on (j).` });

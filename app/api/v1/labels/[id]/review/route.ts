@@ -11,7 +11,7 @@ export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/labels/{id}/review",
   summary: "Review a label",
-  description: "accept → accepted, reject → rejected (never shown as current), reopen → draft. With `version`, a stale version → 409. Audited as label.accept / label.reject / label.reopen.",
+  description: "accept → accepted, reject → rejected (never shown as current), reopen → draft. `version` is the version you reviewed: a label changed since → 409 with both versions. Audited as label.accept / label.reject / label.reopen.",
   tags: ["Labels"],
   access: "editor",
   params: z.object({ id: idParam }),

@@ -6,47 +6,38 @@ import { isBookmarked, resolveFeature, setBookmark } from "@/lib/db/labels";
 
 export const dynamic = "force-dynamic";
 
-export const GET = defineRoute({
-  method: "GET",
-  path: "/api/v1/saes/{saeId}/features/{index}/bookmark",
-  summary: "Is this feature bookmarked?",
+const PATH = "/api/v1/saes/{saeId}/features/{index}/bookmark" as const;
+const common = {
+  path: PATH,
   tags: ["Bookmarks"],
-  access: "viewer",
+  access: "viewer" as const,
   params: FeatureParamsSchema,
   response: BookmarkStateSchema,
   errors: [404],
+};
+
+export const GET = defineRoute({
+  ...common,
+  method: "GET",
+  summary: "Is this feature bookmarked?",
   handler: async ({ params, principal }) => {
     const feature = await resolveFeature(params.saeId, params.index);
     return { bookmarked: await isBookmarked(principal.user.id, feature.featureId) };
   },
 });
 
-export const PUT = defineRoute({
-  method: "PUT",
-  path: "/api/v1/saes/{saeId}/features/{index}/bookmark",
-  summary: "Bookmark a feature",
-  tags: ["Bookmarks"],
-  access: "viewer",
-  params: FeatureParamsSchema,
-  response: BookmarkStateSchema,
-  errors: [404],
-  handler: async ({ params, principal }) => {
-    const feature = await resolveFeature(params.saeId, params.index);
-    return { bookmarked: await setBookmark(principal.user.id, feature.featureId, true) };
-  },
-});
+/** PUT sets the star, DELETE removes it: one handler, the state it leaves. */
+function writeBookmark(method: "PUT" | "DELETE", summary: string, bookmarked: boolean) {
+  return defineRoute({
+    ...common,
+    method,
+    summary,
+    handler: async ({ params, principal }) => {
+      const feature = await resolveFeature(params.saeId, params.index);
+      return { bookmarked: await setBookmark(principal.user.id, feature.featureId, bookmarked) };
+    },
+  });
+}
 
-export const DELETE = defineRoute({
-  method: "DELETE",
-  path: "/api/v1/saes/{saeId}/features/{index}/bookmark",
-  summary: "Remove a bookmark",
-  tags: ["Bookmarks"],
-  access: "viewer",
-  params: FeatureParamsSchema,
-  response: BookmarkStateSchema,
-  errors: [404],
-  handler: async ({ params, principal }) => {
-    const feature = await resolveFeature(params.saeId, params.index);
-    return { bookmarked: await setBookmark(principal.user.id, feature.featureId, false) };
-  },
-});
+export const PUT = writeBookmark("PUT", "Bookmark a feature", true);
+export const DELETE = writeBookmark("DELETE", "Remove a bookmark", false);
