@@ -122,7 +122,7 @@ test("run a text, save the features shown to a new list, and find them on the li
   await expect(page.getByRole("heading", { name: "Strongest over the text" }).first()).toBeVisible({ timeout: 60_000 });
   const save = page.getByRole("form", { name: "Save features to a list" });
   await expect(save).toBeVisible();
-  const shown = await page.getByRole("checkbox", { name: /Select feature #\d+ to save/ }).count();
+  const shown = await page.getByRole("checkbox", { name: /^Select .+ #\d+ to save$/ }).count();
   expect(shown).toBeGreaterThan(0);
 
   const name = `e2e search list ${Date.now()}`;
@@ -135,7 +135,7 @@ test("run a text, save the features shown to a new list, and find them on the li
   await snapshot(page, "search-inference-saved");
 
   // saving one of them again adds nothing
-  await page.getByRole("checkbox", { name: /Select feature #\d+ to save/ }).first().check();
+  await page.getByRole("checkbox", { name: /^Select .+ #\d+ to save$/ }).first().check();
   await save.getByRole("button", { name: "Save ticked" }).click();
   await expect(save.getByRole("status").filter({ hasText: "Saved to" })).toContainText("0 features added, 1 was already there");
 

@@ -34,7 +34,7 @@ export function ContrastResults({ result, save }: { result: ContrastSearchResult
           <tbody>
             {result.results.map((row) => (
               <tr key={`${row.saeId}:${row.index}`}>
-                {save.signedIn && <td><SelectFeature saeId={row.saeId} index={row.index} form={FORM_ID} /></td>}
+                {save.signedIn && <td><SelectFeature saeId={row.saeId} saeName={row.saeName} index={row.index} form={FORM_ID} /></td>}
                 <td><Link href={row.url}>{row.saeName} #{row.index}</Link></td>
                 <td className="label-cell">{row.label ?? <span className="muted">—</span>}</td>
                 <td className="num">{row.score.toFixed(2)}</td>

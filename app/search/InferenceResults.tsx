@@ -51,7 +51,7 @@ export function InferenceResults({ result, selected, hrefForToken, save }: { res
               <>
                 <h3>Token {selected}: <span className="tok-plain">{result.tokens[selected]?.text}</span></h3>
                 {sae.perToken[selected].length === 0 ? <p className="muted">No feature is active on this token.</p> : (
-                  <FeatureTable saeId={sae.saeId} selectable={save.signedIn} rows={sae.perToken[selected].map((f) => ({ ...f, detail: formatActivation(f.value, 2) }))} valueName="activation" />
+                  <FeatureTable saeId={sae.saeId} saeName={sae.saeName} selectable={save.signedIn} rows={sae.perToken[selected].map((f) => ({ ...f, detail: formatActivation(f.value, 2) }))} valueName="activation" />
                 )}
               </>
             )}
@@ -59,6 +59,7 @@ export function InferenceResults({ result, selected, hrefForToken, save }: { res
             {sae.top.length === 0 ? <p className="muted">No feature is active.</p> : (
               <FeatureTable
                 saeId={sae.saeId}
+                saeName={sae.saeName}
                 selectable={save.signedIn}
                 rows={sae.top.map((f) => ({ ...f, detail: `${formatActivation(f.maxValue, 2)} on ${tokenLiteral(result.tokens[f.position]?.text ?? "")}`, extra: `${f.activeTokens} tokens` }))}
                 valueName="max activation"
@@ -71,8 +72,8 @@ export function InferenceResults({ result, selected, hrefForToken, save }: { res
   );
 }
 
-function FeatureTable({ saeId, selectable, rows, valueName }: {
-  saeId: number; selectable: boolean; rows: { index: number; label: string | null; url: string; detail: string; extra?: string }[]; valueName: string;
+function FeatureTable({ saeId, saeName, selectable, rows, valueName }: {
+  saeId: number; saeName: string; selectable: boolean; rows: { index: number; label: string | null; url: string; detail: string; extra?: string }[]; valueName: string;
 }) {
   return (
     <table className="data">
@@ -85,7 +86,7 @@ function FeatureTable({ saeId, selectable, rows, valueName }: {
       <tbody>
         {rows.map((row) => (
           <tr key={row.index}>
-            {selectable && <td><SelectFeature saeId={saeId} index={row.index} /></td>}
+            {selectable && <td><SelectFeature saeId={saeId} saeName={saeName} index={row.index} /></td>}
             <td className="num"><Link href={row.url}>#{row.index}</Link></td>
             <td className="label-cell">{row.label ?? <span className="muted">—</span>}</td>
             <td className="num">{row.detail}{row.extra && <small className="muted"> · {row.extra}</small>}</td>
@@ -97,6 +98,6 @@ function FeatureTable({ saeId, selectable, rows, valueName }: {
 }
 
 /** A result row's checkbox, part of the "Save to list" form wherever the row is. */
-export function SelectFeature({ saeId, index, form = FORM_ID }: SavableFeature & { form?: string }) {
-  return <input type="checkbox" name="feature" value={featureValue({ saeId, index })} form={form} aria-label={`Select feature #${index} to save`} />;
+export function SelectFeature({ saeId, saeName, index, form = FORM_ID }: SavableFeature & { saeName: string; form?: string }) {
+  return <input type="checkbox" name="feature" value={featureValue({ saeId, index })} form={form} aria-label={`Select ${saeName} #${index} to save`} />;
 }
