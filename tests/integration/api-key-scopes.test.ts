@@ -5,31 +5,16 @@
  * `read`+`write` key gets past both everywhere — except creating a key, which keys may not do.
  * The calls carry no parameters or body, so handlers stop at validation and change nothing.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RouteHandler } from "@/lib/api/route";
 import { db, disconnectDb } from "@/lib/db/client";
 import { GET as openApiJson } from "@/app/api/v1/openapi.json/route";
 import { call, makeKey, makeUser } from "./api-support";
+import { openApiPath, routeFiles } from "./route-files";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
-const V1 = path.resolve("app/api/v1");
 /** Keys cannot mint keys (app/api/v1/api-keys/route.ts): a stolen key must not outlive its revocation. */
 const SESSION_ONLY = new Set(["POST /api/v1/api-keys"]);
-
-function routeFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return routeFiles(full);
-    return entry.name === "route.ts" ? [full] : [];
-  });
-}
-
-function openApiPath(file: string): string {
-  const relative = path.relative(V1, path.dirname(file)).split(path.sep).filter(Boolean);
-  return "/api/v1" + relative.map((segment) => "/" + segment.replace(/^\[(\w+)\]$/, "{$1}")).join("");
-}
 
 interface Operation { method: string; route: string; scope: string; handler: RouteHandler }
 let operations: Operation[] = [];
@@ -39,7 +24,7 @@ let writeKey: Record<string, string>;
 
 beforeAll(async () => {
   const document = (await call(openApiJson, "/api/v1/openapi.json")).json as unknown as { paths: Record<string, Record<string, { "x-featurescope-scope": string }>> };
-  for (const file of routeFiles(V1)) {
+  for (const file of routeFiles()) {
     const route = openApiPath(file);
     const routeModule = (await import(file)) as Record<string, RouteHandler | undefined>;
     for (const method of METHODS) {

@@ -9,25 +9,11 @@ import { disconnectDb } from "@/lib/db/client";
 import { registeredOperations } from "@/lib/api/openapi";
 import { GET as openApiJson } from "@/app/api/v1/openapi.json/route";
 import { call } from "./api-support";
+import { openApiPath, routeFiles, V1 } from "./route-files";
 
 afterAll(disconnectDb);
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
-const V1 = path.resolve("app/api/v1");
-
-function routeFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return routeFiles(full);
-    return entry.name === "route.ts" ? [full] : [];
-  });
-}
-
-/** app/api/v1/admin/users/[id]/route.ts → /api/v1/admin/users/{id} */
-function openApiPath(file: string): string {
-  const relative = path.relative(V1, path.dirname(file)).split(path.sep).filter(Boolean);
-  return "/api/v1" + relative.map((segment) => "/" + segment.replace(/^\[(\w+)\]$/, "{$1}")).join("");
-}
 
 describe("GET /api/v1/openapi.json", async () => {
   const response = await call(openApiJson, "/api/v1/openapi.json");
