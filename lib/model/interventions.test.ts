@@ -73,6 +73,23 @@ describe("interventions (INTERP.md §5), hand-computed", () => {
     expect([...data]).toEqual([3, 0, 3, 1, 3, 1]);
   });
 
+  it("uses the caller's encoding of the tokens when given one (its rows from an offset)", async () => {
+    // rows 0–1 of this encoding are other activations ([0, 0] and [1, 5]); row 2 is h = [3, 1]
+    const encoding = await handSae.encode(Float32Array.from([0, 0, 1, 5, 3, 1]));
+    const data = Float32Array.from([3, 1]);
+    await applyInterventions(handSae, [{ kind: "clamp", feature: 0, value: 5 }, { kind: "multiply", feature: 1, factor: 3 }], {
+      data, batch: 1, seqLen: 1, width: 2, tokenMask: Float32Array.from([1]), hookName: "x",
+    }, {}, { encoding, offset: 2 });
+    // f = [2, 1, 0] at row 2: h + 3·d_0 + 2·d_1
+    expect([...data]).toEqual([6, 3]);
+    // read from the wrong row it would differ: row 1 is x' = [0, 5], f = [0, 9, 5.5]
+    const wrong = Float32Array.from([3, 1]);
+    await applyInterventions(handSae, [{ kind: "clamp", feature: 0, value: 5 }], {
+      data: wrong, batch: 1, seqLen: 1, width: 2, tokenMask: Float32Array.from([1]), hookName: "x",
+    }, {}, { encoding, offset: 1 });
+    expect([...wrong]).toEqual([8, 1]);
+  });
+
   it("clamp equals dec(f′) + (h − dec(f)) for topk and layer-normed SAEs", async () => {
     for (const options of [
       { architecture: "topk" as const, dIn: 6, dSae: 12, k: 3 },

@@ -1,6 +1,6 @@
 // Steering at a hook with an SAE's features, exactly the math of shared INTERP.md §5: add, clamp
 // (keeping the SAE error term), ablate and multiply, composable, applied at every forward step.
-import type { Sae } from "@/lib/sae/sae";
+import type { Sae, SaeEncoding } from "@/lib/sae/sae";
 import type { HookFn, HookRegistration, HookTensor } from "./hooks";
 
 export type FeatureIntervention =
@@ -20,6 +20,16 @@ export interface SteeringOptions {
   rows?: number[];
 }
 
+/**
+ * The caller's SAE encoding of the tensor's tokens, so that one encode can serve several purposes:
+ * the tensor's token j is row `offset + j` of `encoding` (which must be sae.encode of exactly those
+ * activations).
+ */
+export interface PrecomputedEncoding {
+  encoding: SaeEncoding;
+  offset: number;
+}
+
 function clampTarget(intervention: Extract<FeatureIntervention, { kind: "clamp" }>): number {
   return "value" in intervention ? intervention.value : intervention.multiple * intervention.maxActivation;
 }
@@ -36,6 +46,7 @@ export async function applyInterventions(
   interventions: readonly FeatureIntervention[],
   tensor: Pick<HookTensor, "data" | "batch" | "seqLen" | "width" | "tokenMask" | "hookName">,
   options: SteeringOptions = {},
+  precomputed?: PrecomputedEncoding,
 ): Promise<void> {
   const { data, batch, seqLen, width } = tensor;
   if (width !== sae.dIn) {
@@ -44,7 +55,8 @@ export async function applyInterventions(
   for (const intervention of interventions) sae.decoderDirection(intervention.feature); // validates indices
   const rows = new Set(options.rows ?? Array.from({ length: batch }, (_, b) => b));
   const needsEncoding = interventions.some((i) => i.kind !== "add");
-  const encoding = needsEncoding ? await sae.encode(data) : undefined;
+  const encoding = needsEncoding ? precomputed?.encoding ?? await sae.encode(data) : undefined;
+  const offset = precomputed?.offset ?? 0;
   const dSae = sae.dSae;
 
   for (let b = 0; b < batch; b++) {
@@ -66,16 +78,16 @@ export async function applyInterventions(
           for (let j = 0; j < width; j++) h[j] += scale * d[j];
           continue;
         }
-        const current = targets.get(intervention.feature) ?? encoding!.featureActs[token * dSae + intervention.feature];
+        const current = targets.get(intervention.feature) ?? encoding!.featureActs[(offset + token) * dSae + intervention.feature];
         const next = intervention.kind === "clamp" ? clampTarget(intervention)
           : intervention.kind === "ablate" ? 0
           : intervention.factor * current;
         targets.set(intervention.feature, next);
       }
       if (targets.size === 0) continue;
-      const outScale = sae.outputScale(encoding!, token);
+      const outScale = sae.outputScale(encoding!, offset + token);
       for (const [feature, target] of targets) {
-        const delta = (target - encoding!.featureActs[token * dSae + feature]) * outScale;
+        const delta = (target - encoding!.featureActs[(offset + token) * dSae + feature]) * outScale;
         if (delta === 0) continue;
         const d = sae.decoderDirection(feature);
         for (let j = 0; j < width; j++) h[j] += delta * d[j];
