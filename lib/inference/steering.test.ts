@@ -169,15 +169,26 @@ describe("runSteering", () => {
     });
   }
 
-  it("encodes once per SAE per generated token to read the features, plus once to clamp — the steered row only", async () => {
+  it("encodes once per SAE per generated token: the step's clamp input and the previous step's reading in one run", async () => {
     const { sae } = saes.get(1)!;
     const encode = vi.spyOn(sae, "encode");
     try {
       const promptLength = model.encode(base.prompt).length;
       await runSteering(model, saes, { ...requests["clamp on a TopK SAE"], maxTokens: 4 }, () => undefined);
       const rows = encode.mock.calls.map(([x]) => x.length / sae.dIn);
-      // prompt pass: the steered row's prompt positions, then both rows' last positions; then per token 1 + 2
-      expect(rows).toEqual([promptLength, 2, 1, 2, 1, 2, 1, 2]);
+      // prompt pass: the steered row's prompt positions to clamp, then both rows' last positions to read
+      // (at once: the first token is not delayed); step 1: its clamp input; steps 2–3: step t − 1's
+      // reading + step t's clamp input in one run; after the last step: its reading
+      expect(rows).toEqual([promptLength, 2, 1, 3, 3, 2]);
+      // token events still stream during generation, each at most one step late, in order
+      encode.mockClear();
+      const emitted: { step: number; encodes: number }[] = [];
+      await runSteering(model, saes, { ...requests["clamp on a TopK SAE"], maxTokens: 6 }, (event) => {
+        if (event.event === "token") emitted.push({ step: event.data.step, encodes: encode.mock.calls.length });
+      });
+      expect(emitted.map((e) => e.step)).toEqual([0, 1, 2, 3, 4, 5]);
+      // step 0 right after the prompt pass (2 encodes); step t ≥ 1 once step t + 1's encode carried its reading
+      expect(emitted.map((e) => e.encodes)).toEqual([2, 4, 5, 6, 7, 8]);
       encode.mockClear();
       await runSteering(model, saes, { ...requests["add (no encode needed to steer)"], maxTokens: 4 }, () => undefined);
       expect(encode.mock.calls.map(([x]) => x.length / sae.dIn)).toEqual([2, 2, 2, 2]);

@@ -5,11 +5,11 @@
  */
 import type { ModelSession } from "../model";
 import { applyInterventions, type FeatureIntervention } from "../model/interventions";
-import type { HookFn, HookRegistration } from "../model/hooks";
+import type { HookFn, HookRegistration, HookTensor } from "../model/hooks";
 import { logNormalizer } from "../model/sampling";
-import type { Sae } from "../sae";
+import type { Sae, SaeEncoding } from "../sae";
 import { InferenceError } from "./engine";
-import { ServiceSteerRequestSchema, type ServiceSteerRequest, type SteerDoneEvent, type SteerEvent } from "./protocol";
+import { ServiceSteerRequestSchema, type ServiceSteerRequest, type SteerDoneEvent, type SteerEvent, type SteerTokenEvent } from "./protocol";
 
 const DEFAULT_ROW = 0;
 const STEERED_ROW = 1;
@@ -52,49 +52,117 @@ export interface SteeringSaes {
   get(saeId: number): { sae: Sae; hookName: string } | undefined;
 }
 
-/** One SAE of a steering run: its interventions on the steered row and the features it reports. */
-interface SaePlan {
-  sae: Sae;
-  interventions: FeatureIntervention[];
-  /** (slot in the request's features, feature index) for every requested feature of this SAE. */
-  reported: { slot: number; index: number }[];
-  /** [default row's last position, steered row's last position], reused every step. */
-  lastPositions: Float32Array;
+/** Each steered feature's activation at every step, default and steered row (the token events' featureActs). */
+class StepActivations {
+  readonly default: number[][] = [];
+  readonly steered: number[][] = [];
+  /** Per step, how many SAEs have not yet reported their features. */
+  private readonly missing: number[] = [];
+
+  constructor(private readonly nFeatures: number, private readonly nSaes: number) {}
+
+  private ensure(step: number): void {
+    while (this.default.length <= step) {
+      this.default.push(new Array<number>(this.nFeatures));
+      this.steered.push(new Array<number>(this.nFeatures));
+      this.missing.push(this.nSaes);
+    }
+  }
+
+  /** One SAE's reading at `step`, from rows `row` (default) and `row + 1` (steered) of an encoding. */
+  report(step: number, reported: readonly { slot: number; index: number }[], encoding: SaeEncoding, row: number): void {
+    this.ensure(step);
+    for (const { slot, index } of reported) {
+      this.default[step][slot] = encoding.featureActs[row * encoding.dSae + index];
+      this.steered[step][slot] = encoding.featureActs[(row + 1) * encoding.dSae + index];
+    }
+    this.missing[step] -= 1;
+  }
+
+  complete(step: number): boolean {
+    return step < this.missing.length && this.missing[step] === 0;
+  }
 }
 
 /**
- * The hook function for every SAE steering at one hook. Per forward call it (1) applies each SAE's
- * interventions to the steered row only — SAE-encoding just that row's positions, and only when a
- * method needs f(h) (clamp, ablate, multiply; add does not) — in request order, exactly
- * applyInterventions' math; then (2) once all of them have edited h, encodes the two rows' last
- * positions to read each requested feature's activation after steering (INTERP §5's observable).
- * (2) cannot reuse (1)'s encoding: it must see h after the edit.
+ * One SAE of a steering run: its interventions on the steered row, the features it reports, and
+ * the reading it still owes.
+ *
+ * The activation a token event reports is read AFTER steering (INTERP §5's observable), so it
+ * needs an encode of the edited h, while clamp/ablate/multiply need f(h) BEFORE the edit: two
+ * encodes per step, each streaming the whole W_enc through the cache. To spend one per step, a
+ * plan that steers with an encode defers its reading of step t to step t + 1 and encodes
+ * [default row at t, steered row after the edit at t, steered row at t + 1 before the edit] in one
+ * session run: rows 0–1 are step t's reading, row 2 is what step t + 1's intervention needs. The
+ * prompt pass reads at once (the first token is not delayed); a run's last reading is flushed after
+ * generation. Encoding several rows together gives each row the same bits as encoding it alone
+ * (checked against the plain composition in steering.test.ts).
  */
-function steeringStepHook(plans: SaePlan[], stepActs: () => { default: number[]; steered: number[] }): HookFn {
+class SaePlan {
+  readonly interventions: FeatureIntervention[] = [];
+  readonly reported: { slot: number; index: number }[] = [];
+  /** [default row's last position, steered row's last position after steering, (steered row's next position)]. */
+  private readonly rows: Float32Array;
+  /** The step whose reading sits in rows[0 .. 2·width), not encoded yet. */
+  private owed: number | null = null;
+
+  constructor(readonly sae: Sae, readonly hookName: string) {
+    this.rows = new Float32Array(3 * sae.dIn);
+  }
+
+  private get encodesToSteer(): boolean {
+    return this.interventions.some((i) => i.kind !== "add");
+  }
+
+  /** Applies this SAE's interventions to the steered row of this forward call, settling a reading owed from the previous step. */
+  async steer(steeredRow: SteeredRow, acts: StepActivations): Promise<void> {
+    const { width, seqLen } = steeredRow;
+    if (this.owed !== null && this.encodesToSteer && seqLen === 1) {
+      this.rows.set(steeredRow.data, 2 * width);
+      const encoding = await this.sae.encode(this.rows);
+      acts.report(this.owed, this.reported, encoding, DEFAULT_ROW);
+      this.owed = null;
+      await applyInterventions(this.sae, this.interventions, steeredRow, {}, { encoding, offset: 2 });
+      return;
+    }
+    await this.flush(acts);
+    await applyInterventions(this.sae, this.interventions, steeredRow);
+  }
+
+  /** After every SAE at the hook has steered: takes this step's reading, now or owed to the next step. */
+  async read(tensor: Pick<HookTensor, "data" | "seqLen" | "width" | "step">, acts: StepActivations): Promise<void> {
+    const { data, seqLen, width } = tensor;
+    for (const b of [DEFAULT_ROW, STEERED_ROW]) {
+      const last = (b * seqLen + seqLen - 1) * width;
+      this.rows.set(data.subarray(last, last + width), b * width);
+    }
+    this.owed = tensor.step;
+    if (tensor.step === 0 || !this.encodesToSteer) await this.flush(acts);
+  }
+
+  /** Encodes a reading still owed (after generation, or when the next step cannot carry it). */
+  async flush(acts: StepActivations): Promise<void> {
+    if (this.owed === null) return;
+    const encoding = await this.sae.encode(this.rows.subarray(0, 2 * this.sae.dIn));
+    acts.report(this.owed, this.reported, encoding, DEFAULT_ROW);
+    this.owed = null;
+  }
+}
+
+type SteeredRow = Pick<HookTensor, "data" | "batch" | "seqLen" | "width" | "tokenMask" | "hookName">;
+
+/** The hook function for every SAE at one hook: each steers the steered row in request order, then each takes its reading. */
+function steeringStepHook(plans: SaePlan[], acts: StepActivations): HookFn {
   return async (tensor) => {
-    const acts = stepActs();
     const { data, seqLen, width, tokenMask, hookName } = tensor;
     const rowValues = seqLen * width;
-    const steeredRow = {
+    const steeredRow: SteeredRow = {
       hookName, width, seqLen, batch: 1,
       data: data.subarray(STEERED_ROW * rowValues, (STEERED_ROW + 1) * rowValues),
       tokenMask: tokenMask.subarray(STEERED_ROW * seqLen, (STEERED_ROW + 1) * seqLen),
     };
-    for (const plan of plans) {
-      if (plan.interventions.length) await applyInterventions(plan.sae, plan.interventions, steeredRow);
-    }
-    for (const plan of plans) {
-      const x = plan.lastPositions;
-      for (const b of [DEFAULT_ROW, STEERED_ROW]) {
-        const last = (b * seqLen + seqLen - 1) * width;
-        x.set(data.subarray(last, last + width), b * width);
-      }
-      const encoding = await plan.sae.encode(x);
-      for (const { slot, index } of plan.reported) {
-        acts.default[slot] = encoding.featureActs[DEFAULT_ROW * encoding.dSae + index];
-        acts.steered[slot] = encoding.featureActs[STEERED_ROW * encoding.dSae + index];
-      }
-    }
+    for (const plan of plans) await plan.steer(steeredRow, acts);
+    for (const plan of plans) await plan.read(tensor, acts);
   };
 }
 
@@ -120,14 +188,14 @@ export async function runSteering(
 
   // one plan per SAE (in request order), grouped by hook: at each hook every SAE steers, then each
   // reads its features, so a reading sees all the edits made at that hook
-  const plans = new Map<number, SaePlan & { hookName: string }>();
+  const plans = new Map<number, SaePlan>();
   request.features.forEach((feature, slot) => {
     const entry = saes.get(feature.saeId);
     if (!entry) throw new InferenceError("not_found", `SAE ${feature.saeId} is not loaded.`);
     if (feature.index >= entry.sae.dSae) throw new InferenceError("bad_request", `Feature ${feature.index} does not exist: SAE ${feature.saeId} has ${entry.sae.dSae}.`);
     let plan = plans.get(feature.saeId);
     if (!plan) {
-      plan = { sae: entry.sae, hookName: entry.hookName, interventions: [], reported: [], lastPositions: new Float32Array(2 * entry.sae.dIn) };
+      plan = new SaePlan(entry.sae, entry.hookName);
       plans.set(feature.saeId, plan);
     }
     plan.interventions.push(toIntervention(feature, request.maxActivations[slot]));
@@ -135,13 +203,8 @@ export async function runSteering(
   });
   const byHook = new Map<string, SaePlan[]>();
   for (const plan of plans.values()) byHook.set(plan.hookName, [...(byHook.get(plan.hookName) ?? []), plan]);
-  const nFeatures = request.features.length;
-  // the activations of the step being computed; fresh arrays each step, as the done event keeps them
-  let stepActs = { default: new Array<number>(nFeatures), steered: new Array<number>(nFeatures) };
-  const hooks: HookRegistration[] = [...byHook].map(([hookName, hookPlans]) => ({
-    hookName,
-    fn: steeringStepHook(hookPlans, () => stepActs),
-  }));
+  const featureActs = new StepActivations(request.features.length, plans.size);
+  const hooks: HookRegistration[] = [...byHook].map(([hookName, hookPlans]) => ({ hookName, fn: steeringStepHook(hookPlans, featureActs) }));
 
   await emit({
     event: "start",
@@ -151,9 +214,16 @@ export async function runSteering(
   const tokenOf = (id: number, logprob: number) => ({ id, text: model.tokenizer.tokenText(id), logprob });
   const ended = [false, false];
   const kl: number[] = [];
-  const featureActs = { default: [] as number[][], steered: [] as number[][] };
   let firstToken = 0;
   const dVocab = model.manifest.dVocab;
+  // token events wait for their step's reading (at most one step, see SaePlan), then go out in order
+  const waiting: Omit<SteerTokenEvent, "featureActs">[] = [];
+  const emitReady = async () => {
+    while (waiting.length && featureActs.complete(waiting[0].step)) {
+      const data = waiting.shift()!;
+      await emit({ event: "token", data: { ...data, featureActs: { default: featureActs.default[data.step], steered: featureActs.steered[data.step] } } });
+    }
+  };
 
   const sequences = await model.generate([promptIds, promptIds], {
     maxNewTokens: request.maxTokens,
@@ -169,8 +239,6 @@ export async function runSteering(
       const logZ = [DEFAULT_ROW, STEERED_ROW].map((b) => (Number.isNaN(logNormalizers[b]) ? logNormalizer(rows[b]) : logNormalizers[b]));
       const stepKl = klDivergence(rows[DEFAULT_ROW], rows[STEERED_ROW], logZ[DEFAULT_ROW], logZ[STEERED_ROW]);
       kl.push(stepKl);
-      featureActs.default.push(stepActs.default);
-      featureActs.steered.push(stepActs.steered);
       const generated = [DEFAULT_ROW, STEERED_ROW].map((b) => {
         if (ended[b]) return null;
         const id = tokens[b];
@@ -178,13 +246,12 @@ export async function runSteering(
         if (id === eosTokenId || promptIds.length + step >= nCtx) ended[b] = true;
         return token;
       });
-      await emit({
-        event: "token",
-        data: { step, default: generated[0], steered: generated[1], kl: stepKl, featureActs: { default: stepActs.default, steered: stepActs.steered } },
-      });
-      stepActs = { default: new Array<number>(nFeatures), steered: new Array<number>(nFeatures) };
+      waiting.push({ step, default: generated[0], steered: generated[1], kl: stepKl });
+      await emitReady();
     },
   });
+  for (const plan of plans.values()) await plan.flush(featureActs);
+  await emitReady();
 
   const completion = (b: number) => ({
     text: model.tokenizer.decode(sequences[b].tokens),
@@ -195,7 +262,7 @@ export async function runSteering(
     default: completion(DEFAULT_ROW),
     steered: completion(STEERED_ROW),
     kl,
-    featureActs,
+    featureActs: { default: featureActs.default.slice(0, kl.length), steered: featureActs.steered.slice(0, kl.length) },
     timingsMs: { firstToken, total: performance.now() - started },
   };
   await emit({ event: "done", data: done });
