@@ -12,7 +12,7 @@ import argparse, json, os, sys
 import numpy as np
 import torch
 sys.path.insert(0, os.path.dirname(__file__))
-from eval_common import CACHE, tokens, heldout_eval_contexts, load_model, ce_loss
+from eval_common import CACHE, heldout_eval_contexts, load_model, ce_loss, ngram_baselines
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--ckpt', default=None)
@@ -20,25 +20,11 @@ ap.add_argument('--no-model', action='store_true')
 args = ap.parse_args()
 torch.set_num_threads(2)
 
-tr = tokens('train').astype(np.int64)
 X = heldout_eval_contexts()
-V = len(json.load(open(os.path.join(CACHE, 'tokenizer', 'vocab.json'))))
-uni = np.bincount(tr, minlength=V).astype(np.float64)
-p_uni = (uni + 1) / (uni.sum() + V)
-pairs = tr[:-1] * V + tr[1:]
-keys, cnt = np.unique(pairs, return_counts=True)
-ctx_tot = np.bincount(keys // V, weights=cnt, minlength=V)
-ctx_types = np.bincount(keys // V, minlength=V)
-d = 0.75
+p_uni, bigram_p = ngram_baselines()
 prev = X[:, :-1].numpy().reshape(-1)
 nxt = X[:, 1:].numpy().reshape(-1)
-q = prev * V + nxt
-pos = np.searchsorted(keys, q)
-pos[pos >= len(keys)] = 0
-c_ab = np.where(keys[pos] == q, cnt[pos], 0).astype(np.float64)
-c_a = ctx_tot[prev]
-lam = np.where(c_a > 0, d * ctx_types[prev] / np.maximum(c_a, 1), 1.0)
-p_bi = np.where(c_a > 0, np.maximum(c_ab - d, 0) / np.maximum(c_a, 1), 0.0) + lam * p_uni[nxt]
+p_bi = bigram_p(prev, nxt)
 res = {'eval_predictions': int(len(nxt)), 'unigram': float(-np.log(p_uni[nxt]).mean()), 'bigram': float(-np.log(p_bi).mean())}
 print(json.dumps(res), flush=True)
 if args.no_model:

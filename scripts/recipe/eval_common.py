@@ -48,3 +48,30 @@ def ce_loss(model, X, edit=None, bs=50):
         tot += l.item()
         n += x[:, 1:].numel()
     return tot / n
+
+
+def ngram_baselines(d=0.75):
+    """Unigram and bigram baselines estimated on the whole train split (documents separated by
+    token 0, which is also BOS, so P(first token | BOS) is learned):
+    - unigram: add-one smoothed token frequencies;
+    - bigram: interpolated absolute discounting (discount d) backing off to the unigram.
+    Returns (p_uni [V], bigram_p(prev, nxt) -> probabilities, same shape as the inputs)."""
+    tr = tokens('train').astype(np.int64)
+    V = len(json.load(open(os.path.join(CACHE, 'tokenizer', 'vocab.json'))))
+    uni = np.bincount(tr, minlength=V).astype(np.float64)
+    p_uni = (uni + 1) / (uni.sum() + V)
+    pairs = tr[:-1] * V + tr[1:]
+    keys, cnt = np.unique(pairs, return_counts=True)
+    ctx_tot = np.bincount(keys // V, weights=cnt, minlength=V)
+    ctx_types = np.bincount(keys // V, minlength=V)
+
+    def bigram_p(prev, nxt):
+        q = prev * V + nxt
+        pos = np.searchsorted(keys, q)
+        pos[pos >= len(keys)] = 0
+        c_ab = np.where(keys[pos] == q, cnt[pos], 0).astype(np.float64)
+        c_a = ctx_tot[prev]
+        lam = np.where(c_a > 0, d * ctx_types[prev] / np.maximum(c_a, 1), 1.0)
+        return np.where(c_a > 0, np.maximum(c_ab - d, 0) / np.maximum(c_a, 1), 0.0) + lam * p_uni[nxt]
+
+    return p_uni, bigram_p
