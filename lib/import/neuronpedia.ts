@@ -13,14 +13,17 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import readline from "node:readline";
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
+import { recordAudit } from "@/lib/db/audit";
 import { db } from "@/lib/db/client";
 import {
-  claimRun, copyInto, copyLine, failRun, findOrCreateRun, finishRun, LeaseLostError, upsertFeatureRows, withCheckpoint,
-  type DashboardRunRow, type FeatureRowValues, type TransactionSql,
+  claimRun, copyInto, copyLine, failRun, findOrCreateRun, finishRun, LeaseLostError, rawSql, upsertFeatureRows,
+  type DashboardRunRow, type FeatureRowValues, type ProgressUpdate, type TransactionSql,
 } from "@/lib/db/dashboards";
 import type { RunOutcome } from "@/lib/dashboards/run";
+import { bestScore, chooseCurrentLabel, type RankableLabel } from "@/lib/labels/ranking";
 import { describeImportError, ImportError } from "./errors";
 
 export type ExportFileKind = "features" | "activations" | "explanations";
@@ -155,41 +158,291 @@ async function writeActivations(tx: TransactionSql, saeId: number, file: string,
     FROM "ExampleLoad" e JOIN "Feature" f ON f."saeId" = ${saeId} AND f."index" = e."featureIndex"`;
 }
 
-async function writeExplanations(tx: TransactionSql, saeId: number, file: string, rows: Array<Record<string, unknown>>, dSae: number) {
-  await tx.unsafe(`DROP TABLE IF EXISTS "LabelLoad"`);
-  await tx.unsafe(`CREATE TEMP TABLE "LabelLoad" ("featureIndex" int, "text" text, "provenance" jsonb) ON COMMIT DROP`);
-  function* lines() {
-    for (const row of rows) {
-      const text = typeof row.description === "string" ? row.description.trim() : "";
-      if (!text) continue;
-      const provenance = {
-        importedFrom: "neuronpedia", typeName: row.typeName ?? null, explanationModelName: row.explanationModelName ?? null,
-        file: path.basename(file),
-      };
-      yield copyLine([featureIndex(row, file, dSae), text, JSON.stringify(provenance)]);
+/** What an import did to labels, summed over its explanations files (kept in the checkpoint). */
+export interface LabelImportCounts {
+  /** new imported labels (explanations not seen before for that feature) */
+  added: number;
+  /** imported labels nobody touched whose explanation text changed: updated in place, as a new revision */
+  updated: number;
+  /** imported labels people touched since (edited, reviewed, voted, pinned, commented): left exactly as they are */
+  keptEditedByPeople: number;
+  /** imported labels nobody touched whose text is the same: nothing written */
+  unchanged: number;
+  /** rows not imported: no description, repeated in the same file, or for a feature the SAE does not have */
+  skipped: number;
+}
+
+const emptyCounts = (): LabelImportCounts => ({ added: 0, updated: 0, keptEditedByPeople: 0, unchanged: 0, skipped: 0 });
+/** How many label ids of each kind the audit event lists (the counts are always complete). */
+const AUDIT_ID_LIMIT = 200;
+
+/** What a run's checkpoint holds: files done, and the label counts of the explanations files among them. */
+interface ImportCheckpoint {
+  done: number;
+  labels: LabelImportCounts;
+  updatedLabelIds: number[];
+  keptLabelIds: number[];
+}
+
+function addCounts(a: LabelImportCounts, b: LabelImportCounts): LabelImportCounts {
+  return {
+    added: a.added + b.added,
+    updated: a.updated + b.updated,
+    keptEditedByPeople: a.keptEditedByPeople + b.keptEditedByPeople,
+    unchanged: a.unchanged + b.unchanged,
+    skipped: a.skipped + b.skipped,
+  };
+}
+
+/**
+ * Like withCheckpoint (lib/db/dashboards.ts), but the checkpoint is what `fn` returns: an
+ * explanations file's label counts are known only inside its transaction, and they must commit with
+ * the file's rows and the "file done" mark, or a resumed run would count that file twice or never.
+ */
+async function withFileCheckpoint(
+  runId: number, owner: string, leaseMs: number, update: Required<Pick<ProgressUpdate, "phase" | "batchesDone" | "batchesTotal" | "progress" | "message">>,
+  fn: (tx: TransactionSql) => Promise<ImportCheckpoint>,
+): Promise<ImportCheckpoint> {
+  return rawSql().begin(async (tx) => {
+    const state = await fn(tx);
+    const checkpoint = Buffer.from(JSON.stringify(state));
+    const result = await tx`
+      UPDATE "DashboardRun" SET "phase" = ${update.phase}, "progress" = ${update.progress}, "batchesDone" = ${update.batchesDone},
+        "batchesTotal" = ${update.batchesTotal}, "message" = ${update.message}, "checkpoint" = ${checkpoint},
+        "leaseExpiresAt" = now() + ${leaseMs} * interval '1 millisecond', "updatedAt" = now()
+      WHERE "id" = ${runId} AND "leaseOwner" = ${owner}`;
+    if (result.count === 0) throw new LeaseLostError(runId);
+    return state;
+  }) as Promise<ImportCheckpoint>;
+}
+
+interface ExplanationContext {
+  saeId: number;
+  runId: number;
+  exportDir: string;
+  file: string;
+  dSae: number;
+}
+
+const optionalString = (value: unknown): string | null =>
+  (typeof value === "string" && value.trim()) || (typeof value === "number" && Number.isFinite(value)) ? String(value).trim() : null;
+
+/**
+ * An explanation's identity within its feature, so a re-import finds the label it made before: the
+ * Neuronpedia explanation id when the export has one, else (method, explainer model, author). Rows
+ * of one file that share an identity with different text get `#2`, `#3`… in file order.
+ * Labels written before explanation keys existed are matched on their stored typeName and
+ * explanationModelName (the `m:` form with no author), see LEGACY_KEY.
+ */
+function baseExplanationKey(row: Record<string, unknown>): string {
+  const id = optionalString(row.id);
+  if (id) return `id:${id}`;
+  return `m:${optionalString(row.typeName) ?? ""}|${optionalString(row.explanationModelName) ?? ""}|${optionalString(row.authorId) ?? ""}`;
+}
+
+const IMPORTED_LABEL = `l."source" = 'model' AND COALESCE(l."provenance"->>'source', l."provenance"->>'importedFrom') = 'neuronpedia'`;
+const LEGACY_KEY = `'m:' || COALESCE(l."provenance"->>'typeName', '') || '|' || COALESCE(l."provenance"->>'explanationModelName', '') || '|'`;
+
+/**
+ * One explanations file, set-based in the batch's transaction: COPY the rows into a temporary
+ * table, classify each against the label an earlier import made for the same explanation (add /
+ * update / kept / unchanged), insert and update with their revisions in two statements, and re-choose
+ * the shown label of the features that got a new or changed label with the normal ranking rule.
+ * Imported labels are never deleted, and a label people touched is never written to.
+ */
+async function writeExplanations(
+  tx: TransactionSql, ctx: ExplanationContext, rows: Array<Record<string, unknown>>,
+): Promise<{ counts: LabelImportCounts; updatedLabelIds: number[]; keptLabelIds: number[] }> {
+  const counts = emptyCounts();
+  const exportFile = path.relative(ctx.exportDir, ctx.file) || path.basename(ctx.file);
+  const seenText = new Set<string>();
+  const keyUses = new Map<string, number>();
+  const loads: string[] = [];
+  for (const row of rows) {
+    const index = featureIndex(row, ctx.file, ctx.dSae);
+    const text = typeof row.description === "string" ? row.description.replaceAll("\u0000", "").trim() : "";
+    if (!text) {
+      counts.skipped += 1;
+      continue;
     }
+    const base = baseExplanationKey(row);
+    const textKey = `${index}\u0000${base}\u0000${text}`;
+    if (seenText.has(textKey)) {
+      counts.skipped += 1; // the same explanation twice in one file
+      continue;
+    }
+    seenText.add(textKey);
+    const uses = (keyUses.get(`${index}\u0000${base}`) ?? 0) + 1;
+    keyUses.set(`${index}\u0000${base}`, uses);
+    const key = uses === 1 ? base : `${base}#${uses}`;
+    const provenance = {
+      source: "neuronpedia",
+      provider: "neuronpedia",
+      model: optionalString(row.explanationModelName),
+      method: optionalString(row.typeName),
+      author: optionalString(row.authorId),
+      explanationId: optionalString(row.id),
+      explanationKey: key,
+      exportDir: ctx.exportDir,
+      exportFile,
+      runId: ctx.runId,
+    };
+    loads.push(copyLine([index, key, text, JSON.stringify(provenance)]));
   }
-  await copyInto(tx, `"LabelLoad"`, ["featureIndex", "text", "provenance"], lines());
+  if (loads.length === 0) return { counts, updatedLabelIds: [], keptLabelIds: [] };
+
+  await tx.unsafe(`DROP TABLE IF EXISTS "LabelLoad"`);
+  await tx.unsafe(`DROP TABLE IF EXISTS "LabelPlan"`);
+  await tx.unsafe(`CREATE TEMP TABLE "LabelLoad" ("featureIndex" int, "key" text, "text" text, "provenance" jsonb) ON COMMIT DROP`);
+  await copyInto(tx, `"LabelLoad"`, ["featureIndex", "key", "text", "provenance"], loads);
+  // Label writes lock the feature row first (lib/db/labels.ts), so holding these locks means no
+  // person edits, votes on or pins one of these features' labels between the plan and the writes.
+  await tx`
+    SELECT f."id" FROM "Feature" f
+    WHERE f."saeId" = ${ctx.saeId} AND f."index" IN (SELECT "featureIndex" FROM "LabelLoad")
+    ORDER BY f."id" FOR UPDATE`;
+  // "touched by people": any version past the one the import wrote, a review, a vote, a pin, an
+  // audited action on the label (label.update/accept/reject/reopen/vote/pin/unpin), or a comment on
+  // its feature since the label was imported.
+  await tx.unsafe(`
+    CREATE TEMP TABLE "LabelPlan" ON COMMIT DROP AS
+    SELECT ld."featureIndex", f."id" AS "featureId", ld."key", ld."text", ld."provenance", m."id" AS "labelId",
+      CASE WHEN f."id" IS NULL THEN 'skip'
+           WHEN m."id" IS NULL THEN 'add'
+           WHEN m."touched" THEN 'kept'
+           WHEN m."text" = ld."text" THEN 'same'
+           ELSE 'update' END AS "action"
+    FROM "LabelLoad" ld
+    LEFT JOIN "Feature" f ON f."saeId" = ${Number(ctx.saeId)} AND f."index" = ld."featureIndex"
+    LEFT JOIN LATERAL (
+      SELECT l."id", l."text", (
+        l."version" <> COALESCE((l."provenance"->>'importedVersion')::int, 1)
+        OR l."status" <> 'draft'
+        OR l."pinnedAt" IS NOT NULL
+        OR EXISTS (SELECT 1 FROM "Vote" v WHERE v."labelId" = l."id")
+        OR EXISTS (SELECT 1 FROM "AuditEvent" a WHERE a."targetType" = 'label' AND a."targetId" = l."id")
+        OR EXISTS (SELECT 1 FROM "Comment" c WHERE c."featureId" = l."featureId" AND c."deletedAt" IS NULL AND c."createdAt" >= l."createdAt")
+      ) AS "touched"
+      FROM "Label" l
+      WHERE l."featureId" = f."id" AND ${IMPORTED_LABEL}
+        AND COALESCE(l."provenance"->>'explanationKey', ${LEGACY_KEY}) = ld."key"
+      ORDER BY l."id" LIMIT 1
+    ) m ON true`);
+
+  const note = `imported from Neuronpedia export run ${ctx.runId} (${exportFile})`;
   await tx`
     WITH inserted AS (
-      INSERT INTO "Label" ("featureId", "text", "source", "status", "provenance", "updatedAt")
-      SELECT f."id", l."text", 'model', 'draft', l."provenance", now()
-      FROM "LabelLoad" l JOIN "Feature" f ON f."saeId" = ${saeId} AND f."index" = l."featureIndex"
+      INSERT INTO "Label" ("featureId", "text", "source", "status", "version", "provenance", "updatedAt")
+      SELECT "featureId", "text", 'model', 'draft', 1, "provenance" || '{"importedVersion": 1}'::jsonb, now()
+      FROM "LabelPlan" WHERE "action" = 'add' ORDER BY "featureIndex", "key"
       RETURNING "id", "text", "status"
     )
     INSERT INTO "LabelRevision" ("labelId", "version", "text", "status", "note")
-    SELECT "id", 1, "text", "status", 'imported from a Neuronpedia export' FROM inserted`;
+    SELECT "id", 1, "text", "status", ${note} FROM inserted`;
+  // labels written without history get their starting point recorded first (as updateLabel does)
   await tx`
-    UPDATE "Feature" f SET "currentLabelId" = first."id", "labelStatus" = 'draft'
-    FROM (SELECT DISTINCT ON (l."featureId") l."featureId", l."id" FROM "Label" l
-          JOIN "Feature" g ON g."id" = l."featureId" AND g."saeId" = ${saeId}
-          WHERE l."provenance"->>'importedFrom' = 'neuronpedia' ORDER BY l."featureId", l."id") first
-    WHERE f."id" = first."featureId" AND f."currentLabelId" IS NULL`;
+    INSERT INTO "LabelRevision" ("labelId", "version", "text", "status", "editorId", "createdAt")
+    SELECT l."id", l."version", l."text", l."status", l."authorId", l."createdAt"
+    FROM "LabelPlan" p JOIN "Label" l ON l."id" = p."labelId" WHERE p."action" = 'update'
+    ON CONFLICT ("labelId", "version") DO NOTHING`;
+  await tx`
+    WITH updated AS (
+      UPDATE "Label" l SET "text" = p."text", "version" = l."version" + 1,
+        "provenance" = p."provenance" || jsonb_build_object('importedVersion', l."version" + 1), "updatedAt" = now()
+      FROM "LabelPlan" p WHERE p."action" = 'update' AND l."id" = p."labelId"
+      RETURNING l."id", l."version", l."text", l."status"
+    )
+    INSERT INTO "LabelRevision" ("labelId", "version", "text", "status", "note")
+    SELECT "id", "version", "text", "status", ${`${note}: the explanation's text changed`} FROM updated`;
+
+  // the shown label of every feature that got a new or changed label, by the normal ranking rule
+  const candidates = await tx<Array<RankableLabel & { featureId: number }>>`
+    SELECT l."id", l."featureId", l."status", l."source", l."voteScore", l."detectionScore", l."simulationScore", l."pinnedAt"
+    FROM "Label" l
+    WHERE l."featureId" IN (SELECT "featureId" FROM "LabelPlan" WHERE "action" IN ('add', 'update'))`;
+  const byFeature = new Map<number, RankableLabel[]>();
+  for (const label of candidates) {
+    const list = byFeature.get(label.featureId) ?? [];
+    list.push(label);
+    byFeature.set(label.featureId, list);
+  }
+  const shown = [...byFeature].map(([featureId, labels]) => {
+    const current = chooseCurrentLabel(labels);
+    return { featureId, labelId: current?.id ?? null, status: current?.status ?? null, score: current ? bestScore(current) : null };
+  });
+  if (shown.length > 0) {
+    await tx`
+      UPDATE "Feature" f SET "currentLabelId" = s."labelId", "labelStatus" = s."status"::"LabelStatus", "labelScore" = s."score"
+      FROM jsonb_to_recordset(${tx.json(shown)}) AS s("featureId" int, "labelId" int, "status" text, "score" real)
+      WHERE f."id" = s."featureId"
+        AND (f."currentLabelId" IS DISTINCT FROM s."labelId" OR f."labelStatus"::text IS DISTINCT FROM s."status"
+             OR f."labelScore" IS DISTINCT FROM s."score")`;
+  }
+
+  const tally = await tx<Array<{ action: string; n: number; ids: number[] | null }>>`
+    SELECT "action", count(*)::int AS "n", array_agg("labelId" ORDER BY "labelId") FILTER (WHERE "labelId" IS NOT NULL) AS "ids"
+    FROM "LabelPlan" GROUP BY "action"`;
+  let updatedLabelIds: number[] = [];
+  let keptLabelIds: number[] = [];
+  for (const { action, n, ids } of tally) {
+    if (action === "add") counts.added += n;
+    else if (action === "same") counts.unchanged += n;
+    else if (action === "skip") counts.skipped += n;
+    else if (action === "update") {
+      counts.updated += n;
+      updatedLabelIds = (ids ?? []).slice(0, AUDIT_ID_LIMIT);
+    } else if (action === "kept") {
+      counts.keptEditedByPeople += n;
+      keptLabelIds = (ids ?? []).slice(0, AUDIT_ID_LIMIT);
+    }
+  }
+  return { counts, updatedLabelIds, keptLabelIds };
+}
+
+/**
+ * The export's batch files as (relative path, size, modification time), hashed: a run is identified
+ * by the folder and this fingerprint, so importing an unchanged export again finds the finished run
+ * and does nothing, while an export replaced or updated in the same folder is imported again (which
+ * never loses what people did to the labels, see writeExplanations).
+ */
+async function exportFingerprint(exportDir: string, files: NeuronpediaExportFiles): Promise<string> {
+  const hash = createHash("sha256");
+  for (const kind of KIND_ORDER) {
+    for (const file of files[kind]) {
+      const info = await stat(file);
+      hash.update(`${kind}\u0000${path.relative(exportDir, file)}\u0000${info.size}\u0000${Math.round(info.mtimeMs)}\n`);
+    }
+  }
+  return hash.digest("hex");
 }
 
 export async function createNeuronpediaRun(saeId: number, exportDir: string): Promise<DashboardRunRow> {
-  await listExportFiles(exportDir); // fail early on a folder that is not an export
-  return findOrCreateRun(saeId, "neuronpedia", { exportDir: path.resolve(exportDir) });
+  const files = await listExportFiles(exportDir); // fail early on a folder that is not an export
+  const resolved = path.resolve(exportDir);
+  return findOrCreateRun(saeId, "neuronpedia", { exportDir: resolved, fingerprint: await exportFingerprint(resolved, files) });
+}
+
+/**
+ * The import's one audit event (action label.import on the Sae): label counts and the ids of the
+ * labels it updated or left alone because people had touched them (the first AUDIT_ID_LIMIT of
+ * each). Written once per run: a run resumed after this point (killed before finishRun) finds it.
+ */
+async function recordImportAudit(runId: number, saeId: number, exportDir: string, owner: string, tally: ImportCheckpoint): Promise<void> {
+  const existing = await db().auditEvent.findFirst({
+    where: { action: "label.import", targetType: "Sae", targetId: saeId, details: { path: ["runId"], equals: runId } },
+    select: { id: true },
+  });
+  if (existing) return;
+  await recordAudit({
+    actorId: null,
+    action: "label.import",
+    targetType: "Sae",
+    targetId: saeId,
+    details: {
+      source: "neuronpedia", runId, exportDir, worker: owner, ...tally.labels,
+      updatedLabelIds: tally.updatedLabelIds, keptLabelIds: tally.keptLabelIds,
+    },
+  });
 }
 
 export async function runNeuronpediaImport(
@@ -206,29 +459,40 @@ export async function runNeuronpediaImport(
     const files = await listExportFiles(exportDir);
     const plan = KIND_ORDER.flatMap((kind) => files[kind].map((file) => ({ kind, file })));
     const tokens = await TokenMap.forModel(sae.modelId);
-    const done = run.checkpoint ? (JSON.parse(new TextDecoder().decode(run.checkpoint)) as { done: number }).done : 0;
+    const saved = run.checkpoint ? (JSON.parse(new TextDecoder().decode(run.checkpoint)) as Partial<ImportCheckpoint>) : {};
+    const done = saved.done ?? 0;
+    // the label counts so far travel in the checkpoint (written in each file's transaction), so the
+    // audit event of a resumed import counts every file exactly once
+    let tally: ImportCheckpoint = {
+      done,
+      labels: { ...emptyCounts(), ...saved.labels },
+      updatedLabelIds: saved.updatedLabelIds ?? [],
+      keptLabelIds: saved.keptLabelIds ?? [],
+    };
     for (let i = done; i < plan.length; i++) {
       if (options.signal?.aborted) return { status: "interrupted", phase: plan[i].kind, batch: i };
       const { kind, file } = plan[i];
       const rows = await readJsonLines(file);
       const firstOfKind = plan.findIndex((p) => p.kind === kind) === i;
-      await withCheckpoint(runId, options.owner, leaseMs, {
+      tally = await withFileCheckpoint(runId, options.owner, leaseMs, {
         phase: kind, batchesDone: i + 1, batchesTotal: plan.length, progress: (i + 1) / plan.length,
         message: `${kind}: ${path.basename(file)} (${rows.length} rows)`,
-      }, new TextEncoder().encode(JSON.stringify({ done: i + 1 })), async (tx) => {
+      }, async (tx) => {
         if (kind === "features") {
           await upsertFeatureRows(tx, sae.id, rows.map((row) => toFeatureRow(row, featureIndex(row, file, sae.dSae), tokens)));
         } else if (kind === "activations") {
           if (firstOfKind) await tx`DELETE FROM "ActivationExample" WHERE "featureId" IN (SELECT "id" FROM "Feature" WHERE "saeId" = ${sae.id})`;
           await writeActivations(tx, sae.id, file, rows, sae.dSae, tokens);
         } else {
-          if (firstOfKind) {
-            await tx`
-              DELETE FROM "Label" WHERE "provenance"->>'importedFrom' = 'neuronpedia'
-                AND "featureId" IN (SELECT "id" FROM "Feature" WHERE "saeId" = ${sae.id})`;
-          }
-          await writeExplanations(tx, sae.id, file, rows, sae.dSae);
+          const result = await writeExplanations(tx, { saeId: sae.id, runId, exportDir, file, dSae: sae.dSae }, rows);
+          return {
+            done: i + 1,
+            labels: addCounts(tally.labels, result.counts),
+            updatedLabelIds: [...tally.updatedLabelIds, ...result.updatedLabelIds].slice(0, AUDIT_ID_LIMIT),
+            keptLabelIds: [...tally.keptLabelIds, ...result.keptLabelIds].slice(0, AUDIT_ID_LIMIT),
+          };
         }
+        return { ...tally, done: i + 1 };
       });
       options.log?.(`neuronpedia: ${kind} ${path.basename(file)}: ${rows.length} rows`);
       await options.afterFile?.(i + 1);
@@ -239,7 +503,9 @@ export async function runNeuronpediaImport(
       FROM (SELECT e."id", row_number() OVER (PARTITION BY e."featureId" ORDER BY e."maxValue" DESC, e."id") AS rank
             FROM "ActivationExample" e JOIN "Feature" f ON f."id" = e."featureId" WHERE f."saeId" = ${sae.id}) r
       WHERE a."id" = r."id"`;
+    await recordImportAudit(runId, sae.id, exportDir, options.owner, tally);
     await finishRun(runId, sae.id);
+    options.log?.(`neuronpedia: labels ${JSON.stringify(tally.labels)}`);
     if (tokens.unmatched) options.log?.(`neuronpedia: ${tokens.unmatched} token strings had no id in the model's vocabulary (stored as -1)`);
     const [features, examples] = await Promise.all([
       db().feature.count({ where: { saeId: sae.id } }),
