@@ -2,7 +2,8 @@
  * `npm run import:neuronpedia -- --model <model package> --sae <SAELens folder> --export <Neuronpedia export folder>`
  * Registers the model and SAE (validated as for `npm run import`), then loads the export's
  * features, activations and explanations batches into the same tables, resumably (run it again
- * after an interruption and it continues with the next batch file).
+ * after an interruption and it continues with the next batch file). Re-importing keeps what people did
+ * to the imported labels (docs/IMPORT.md, "Re-importing"); the label counts are printed at the end.
  */
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
@@ -11,7 +12,7 @@ import { closeRawSql } from "../lib/db/dashboards";
 import { formatDuration, jobWorkerAlive, runsProgress, EtaEstimator } from "../lib/dashboards/follow";
 import { enqueueDashboardRun } from "../lib/dashboards/jobs";
 import { describeImportError, importModelAndSaes } from "../lib/import";
-import { createNeuronpediaRun, runNeuronpediaImport } from "../lib/import/neuronpedia";
+import { createNeuronpediaRun, labelImportSummary, runNeuronpediaImport } from "../lib/import/neuronpedia";
 import { createBoss, ensureQueues } from "../lib/jobs/boss";
 
 const USAGE = `Usage: npm run import:neuronpedia -- --model <model package folder> --sae <SAELens folder>
@@ -33,7 +34,7 @@ async function main() {
   });
   const run = await createNeuronpediaRun(imported.saes[0].saeId, values.export);
   if (run.status === "done") {
-    console.log("  this export was already imported");
+    console.log(`  this export, unchanged since, was already imported (run ${run.id}); nothing to do`);
     return;
   }
   const boss = createBoss();
@@ -70,6 +71,11 @@ async function main() {
     bar.stop();
     if (progress) console.log(`  ${progress.status}${progress.error ? `: ${progress.error.message}` : ""}`);
     if (progress?.status === "failed") process.exitCode = 1;
+    const labels = progress?.status === "done" ? await labelImportSummary(run.id, run.saeId).catch(() => null) : null;
+    if (labels) {
+      console.log(`  labels: ${labels.added} added, ${labels.updated} updated, ${labels.keptEditedByPeople} kept as people left them, ` +
+        `${labels.unchanged} unchanged, ${labels.skipped} skipped`);
+    }
   }
 }
 

@@ -445,6 +445,15 @@ async function recordImportAudit(runId: number, saeId: number, exportDir: string
   });
 }
 
+/** The label counts of a finished import run (its audit event's details), or null before it finishes. */
+export async function labelImportSummary(runId: number, saeId: number): Promise<(LabelImportCounts & Record<string, unknown>) | null> {
+  const event = await db().auditEvent.findFirst({
+    where: { action: "label.import", targetType: "Sae", targetId: saeId, details: { path: ["runId"], equals: runId } },
+    select: { details: true },
+  });
+  return (event?.details as (LabelImportCounts & Record<string, unknown>) | null | undefined) ?? null;
+}
+
 export async function runNeuronpediaImport(
   runId: number,
   options: { owner: string; leaseMs?: number; signal?: AbortSignal; log?: (line: string) => void; afterFile?: (done: number) => void | Promise<void> },
