@@ -6,6 +6,9 @@
 import { createHash } from "node:crypto";
 import postgres from "postgres";
 import { currentDatabaseUrl, parseDatabaseUrl } from "./connection";
+import { BOSS_SCHEMA, QUEUES } from "../jobs/queues";
+
+const DASHBOARD_QUEUE = QUEUES.dashboards.name;
 
 type Sql = postgres.Sql;
 export type TransactionSql = postgres.TransactionSql;
@@ -329,11 +332,20 @@ export async function releaseRun(runId: number, owner: string): Promise<void> {
  * for `queuedForSeconds` (their job may have been lost with a killed worker).
  */
 export async function orphanedRuns(queuedForSeconds = 30): Promise<Array<{ id: number; kind: RunKind }>> {
-  const rows = await rawSql()`
-    SELECT "id", "kind" FROM "DashboardRun"
-    WHERE ("status" = 'running' AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < now()))
-       OR ("status" = 'queued' AND "updatedAt" <= now() - ${queuedForSeconds} * interval '1 second')
-    ORDER BY "id"`;
+  const sql = rawSql();
+  // a queued run whose job is still waiting in pg-boss (behind a running one) is not orphaned: sending
+  // it again every minute would only pile up jobs that are skipped later
+  const [{ queue }] = await sql`SELECT to_regclass(${`${BOSS_SCHEMA}.job`}) IS NOT NULL AS queue`;
+  const waiting = queue
+    ? sql`AND NOT EXISTS (
+        SELECT 1 FROM ${sql(BOSS_SCHEMA)}.job j
+        WHERE j."name" = ${DASHBOARD_QUEUE} AND j."state" IN ('created', 'retry') AND j."data"->>'runId' = r."id"::text)`
+    : sql``;
+  const rows = await sql`
+    SELECT r."id", r."kind" FROM "DashboardRun" r
+    WHERE (r."status" = 'running' AND (r."leaseExpiresAt" IS NULL OR r."leaseExpiresAt" < now()))
+       OR (r."status" = 'queued' AND r."updatedAt" <= now() - ${queuedForSeconds} * interval '1 second' ${waiting})
+    ORDER BY r."id"`;
   return rows.map((r) => ({ id: r.id as number, kind: r.kind as RunKind }));
 }
 

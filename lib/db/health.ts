@@ -2,7 +2,7 @@
 import { db } from "./client";
 import { listWorkers } from "./workers";
 import { ALL_QUEUE_NAMES } from "../jobs/queues";
-import { BOSS_SCHEMA } from "../jobs/boss";
+import { BOSS_SCHEMA } from "../jobs/queues";
 
 export interface QueueHealth {
   name: string;

@@ -1,9 +1,9 @@
 /** Creates the pg-boss instance that web routes (to enqueue) and workers (to consume) share. */
 import PgBoss from "pg-boss";
 import { currentDatabaseUrl, parseDatabaseUrl } from "../db/connection";
-import { QUEUES } from "./queues";
+import { BOSS_SCHEMA, QUEUES } from "./queues";
 
-export const BOSS_SCHEMA = "pgboss";
+export { BOSS_SCHEMA };
 
 export function createBoss(url = currentDatabaseUrl(), options: { supervise?: boolean; schedule?: boolean } = {}): PgBoss {
   const boss = new PgBoss({

@@ -1,6 +1,9 @@
 /** The job queues (pg-boss on the application database), their payload schemas and retry policy. */
 import { z } from "zod";
 
+/** The PostgreSQL schema pg-boss keeps its tables in. */
+export const BOSS_SCHEMA = "pgboss";
+
 export const QUEUES = {
   /** Housekeeping: expired sessions and magic-link tokens, stale worker heartbeats. */
   maintenance: {
