@@ -231,8 +231,8 @@ const optionalString = (value: unknown): string | null =>
  * An explanation's identity within its feature, so a re-import finds the label it made before: the
  * Neuronpedia explanation id when the export has one, else (method, explainer model, author). Rows
  * of one file that share an identity with different text get `#2`, `#3`… in file order.
- * Labels written before explanation keys existed are matched on their stored typeName and
- * explanationModelName (the `m:` form with no author), see LEGACY_KEY.
+ * Labels written before explanation keys existed (provenance `importedFrom`, no key) are matched on
+ * their stored typeName and explanationModelName, preferring one with the same text, see LEGACY_KEY.
  */
 function baseExplanationKey(row: Record<string, unknown>): string {
   const id = optionalString(row.id);
@@ -287,14 +287,15 @@ async function writeExplanations(
       exportFile,
       runId: ctx.runId,
     };
-    loads.push(copyLine([index, key, text, JSON.stringify(provenance)]));
+    const legacyKey = `m:${provenance.method ?? ""}|${provenance.model ?? ""}|`;
+    loads.push(copyLine([index, key, legacyKey, text, JSON.stringify(provenance)]));
   }
   if (loads.length === 0) return { counts, updatedLabelIds: [], keptLabelIds: [] };
 
   await tx.unsafe(`DROP TABLE IF EXISTS "LabelLoad"`);
   await tx.unsafe(`DROP TABLE IF EXISTS "LabelPlan"`);
-  await tx.unsafe(`CREATE TEMP TABLE "LabelLoad" ("featureIndex" int, "key" text, "text" text, "provenance" jsonb) ON COMMIT DROP`);
-  await copyInto(tx, `"LabelLoad"`, ["featureIndex", "key", "text", "provenance"], loads);
+  await tx.unsafe(`CREATE TEMP TABLE "LabelLoad" ("featureIndex" int, "key" text, "legacyKey" text, "text" text, "provenance" jsonb) ON COMMIT DROP`);
+  await copyInto(tx, `"LabelLoad"`, ["featureIndex", "key", "legacyKey", "text", "provenance"], loads);
   // Label writes lock the feature row first (lib/db/labels.ts), so holding these locks means no
   // person edits, votes on or pins one of these features' labels between the plan and the writes.
   await tx`
@@ -325,8 +326,9 @@ async function writeExplanations(
       ) AS "touched"
       FROM "Label" l
       WHERE l."featureId" = f."id" AND ${IMPORTED_LABEL}
-        AND COALESCE(l."provenance"->>'explanationKey', ${LEGACY_KEY}) = ld."key"
-      ORDER BY l."id" LIMIT 1
+        AND (l."provenance"->>'explanationKey' = ld."key"
+             OR (l."provenance"->>'explanationKey' IS NULL AND ${LEGACY_KEY} = ld."legacyKey"))
+      ORDER BY (l."provenance"->>'explanationKey' IS NOT NULL) DESC, (l."text" = ld."text") DESC, l."id" LIMIT 1
     ) m ON true`);
 
   const note = `imported from Neuronpedia export run ${ctx.runId} (${exportFile})`;

@@ -13,11 +13,13 @@ import { db, disconnectDb } from "@/lib/db/client";
 import { closeRawSql } from "@/lib/db/dashboards";
 import { createComment, createLabel, pinLabel, reviewLabel, updateLabel, voteOnLabel } from "@/lib/db/labels";
 import { importModelAndSaes } from "@/lib/import";
-import { createNeuronpediaRun, runNeuronpediaImport } from "@/lib/import/neuronpedia";
+import { createNeuronpediaRun, labelImportSummary, runNeuronpediaImport } from "@/lib/import/neuronpedia";
 import { randomSaeTensors, tempDir, writeModel, writeSae } from "./dashboards-support";
 
 const D_SAE = 8;
 let root: string;
+let modelDir: string;
+let dIn: number;
 let saeId: number;
 
 interface Explanation {
@@ -63,8 +65,8 @@ const v2: Explanation[] = [
   { index: 2, description: "v2 feature 2" },
 ];
 
-async function importExport(dir: string, options: { crashAfter?: number } = {}) {
-  const run = await createNeuronpediaRun(saeId, dir);
+async function importExport(dir: string, options: { crashAfter?: number; sae?: number } = {}) {
+  const run = await createNeuronpediaRun(options.sae ?? saeId, dir);
   const outcome = await runNeuronpediaImport(run.id, {
     owner: `test-${randomUUID().slice(0, 6)}`,
     afterFile: (done) => {
@@ -96,8 +98,10 @@ async function snapshot(labelId: number) {
 beforeAll(async () => {
   root = await tempDir("neuronpedia-reimport");
   const model = await writeModel(root);
-  const saeDir = await writeSae(path.join(root, "sae-reimport"), { ...randomSaeTensors(model.dModel, D_SAE, 41) }, { dIn: model.dModel, dSae: D_SAE });
-  saeId = (await importModelAndSaes({ modelDir: model.dir, saeDirs: [saeDir] })).saes[0].saeId;
+  modelDir = model.dir;
+  dIn = model.dModel;
+  const saeDir = await writeSae(path.join(root, "sae-reimport"), { ...randomSaeTensors(dIn, D_SAE, 41) }, { dIn, dSae: D_SAE });
+  saeId = (await importModelAndSaes({ modelDir, saeDirs: [saeDir] })).saes[0].saeId;
 }, 60_000);
 
 afterAll(async () => {
@@ -182,6 +186,7 @@ describe("re-importing a Neuronpedia export", () => {
       updatedLabelIds: [l5.id], keptLabelIds: touched.map((l) => l.id).sort((a, b) => a - b),
     });
     expect(secondAudit.actorId).toBeNull();
+    expect(await labelImportSummary(second.run.id, saeId)).toMatchObject({ added: 1, updated: 1, keptEditedByPeople: 5 });
 
     // the shown label follows the ranking rule: the accepted and the pinned labels stay shown, the
     // person's accepted label on feature 6 is not displaced by the new machine draft
@@ -207,5 +212,31 @@ describe("re-importing a Neuronpedia export", () => {
     const repeat = await createNeuronpediaRun(saeId, copyDir);
     expect(repeat).toMatchObject({ id: third.run.id, status: "done" });
     expect(await db().auditEvent.count({ where: { action: "label.import", targetId: saeId } })).toBe(3);
+  }, 120_000);
+
+  it("recognises labels from imports made before explanation keys existed, so they are not duplicated", async () => {
+    const saeDir = await writeSae(path.join(root, "sae-legacy"), { ...randomSaeTensors(dIn, D_SAE, 42) }, { dIn, dSae: D_SAE });
+    const sae = (await importModelAndSaes({ modelDir, saeDirs: [saeDir] })).saes[0].saeId;
+    const first = path.join(root, "legacy-export-1");
+    await writeExport(first, v1);
+    expect((await importExport(first, { sae })).outcome.status).toBe("done");
+    // the provenance the importer used to write: importedFrom, typeName, explanationModelName, file
+    await db().$executeRaw`
+      UPDATE "Label" l SET "provenance" = jsonb_build_object('importedFrom', 'neuronpedia', 'typeName', l."provenance"->>'method',
+        'explanationModelName', l."provenance"->>'model', 'file', 'batch-0.jsonl.gz')
+      FROM "Feature" f WHERE f."id" = l."featureId" AND f."saeId" = ${sae}`;
+    const legacyIds = (await db().label.findMany({ where: { feature: { saeId: sae } }, orderBy: { id: "asc" } })).map((l) => l.id);
+    expect(legacyIds).toHaveLength(8);
+
+    const second = path.join(root, "legacy-export-2");
+    await writeExport(second, v2);
+    const { run, outcome } = await importExport(second, { sae });
+    expect(outcome.status).toBe("done");
+    expect(await labelImportSummary(run.id, sae)).toMatchObject({ added: 1, updated: 6, keptEditedByPeople: 0, unchanged: 2, skipped: 2 });
+    const labels = await db().label.findMany({ where: { feature: { saeId: sae } }, orderBy: { id: "asc" } });
+    expect(labels).toHaveLength(9);
+    expect(labels.slice(0, 8).map((l) => l.id)).toEqual(legacyIds);
+    expect(labels.slice(0, 6).map((l) => [l.text, l.version])).toEqual(Array.from({ length: 6 }, (_, i) => [`v2 feature ${i}`, 2]));
+    expect(labels[8]).toMatchObject({ text: "v2 feature 6 by another explainer", provenance: expect.objectContaining({ model: "claude-3-5-haiku" }) });
   }, 120_000);
 });
