@@ -299,9 +299,10 @@ async function writeExplanations(
   // Label writes lock the feature row first (lib/db/labels.ts), so holding these locks means no
   // person edits, votes on or pins one of these features' labels between the plan and the writes.
   await tx`
-    SELECT f."id" FROM "Feature" f
-    WHERE f."saeId" = ${ctx.saeId} AND f."index" IN (SELECT "featureIndex" FROM "LabelLoad")
-    ORDER BY f."id" FOR UPDATE`;
+    SELECT count(*) FROM (
+      SELECT f."id" FROM "Feature" f
+      WHERE f."saeId" = ${ctx.saeId} AND f."index" IN (SELECT "featureIndex" FROM "LabelLoad")
+      ORDER BY f."id" FOR UPDATE) locked`;
   // "touched by people": any version past the one the import wrote, a review, a vote, a pin, an
   // audited action on the label (label.update/accept/reject/reopen/vote/pin/unpin), or a comment on
   // its feature since the label was imported.
