@@ -58,7 +58,16 @@ export default async function HomePage() {
                     <tr key={sae.id}>
                       <td>
                         <Link href={saeHref(model.name, sae.name)}>{sae.name}</Link>
-                        {sae.status !== "ready" && <> <span className="badge badge-draft" title="dashboards are not complete">{sae.status}</span></>}
+                        {sae.status !== "ready" && (
+                          <>
+                            {" "}
+                            <span className="badge badge-draft" title={sae.dashboardRun?.message ?? "dashboards are not complete"}>
+                              {sae.dashboardRun?.status === "running"
+                                ? `computing ${Math.floor(sae.dashboardRun.progress * 100)}%`
+                                : sae.dashboardRun?.status === "queued" ? "queued" : sae.status}
+                            </span>
+                          </>
+                        )}
                       </td>
                       <td className="mono">{sae.hookName}</td>
                       <td>{sae.architecture}{sae.k ? ` (k=${sae.k})` : ""}</td>

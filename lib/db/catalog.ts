@@ -24,9 +24,18 @@ export async function listModelsWithSaes() {
       })
     : [];
   const labelledBySae = new Map(labelled.map((row) => [row.saeId, row._count._all]));
+  // dashboards still being computed: how far along (the newest unfinished run of each SAE)
+  const pending = saeIds.length
+    ? await db().dashboardRun.findMany({
+        where: { saeId: { in: saeIds }, status: { in: ["queued", "running"] } },
+        orderBy: { createdAt: "asc" },
+        select: { saeId: true, status: true, progress: true, message: true },
+      })
+    : [];
+  const runBySae = new Map(pending.map((run) => [run.saeId, { status: run.status, progress: run.progress, message: run.message }]));
   return models.map((model) => ({
     ...model,
-    saes: model.saes.map((sae) => ({ ...sae, labelledCount: labelledBySae.get(sae.id) ?? 0 })),
+    saes: model.saes.map((sae) => ({ ...sae, labelledCount: labelledBySae.get(sae.id) ?? 0, dashboardRun: runBySae.get(sae.id) ?? null })),
   }));
 }
 

@@ -43,7 +43,19 @@ describe("the synthetic fixture", () => {
   it("shows up in the catalogue with its metrics and labelled count", async () => {
     const models = await listModelsWithSaes();
     const model = models.find((m) => m.name === fixture.modelName);
-    expect(model?.saes[0]).toMatchObject({ name: fixture.saeName, l0: 4, labelledCount: fixture.labelled.accepted.length });
+    expect(model?.saes[0]).toMatchObject({ name: fixture.saeName, l0: 4, labelledCount: fixture.labelled.accepted.length, dashboardRun: null });
+  });
+
+  it("says how far an SAE's dashboards have got while they are computed", async () => {
+    const run = await db().dashboardRun.create({
+      data: { saeId: fixture.saeId, kind: "compute", status: "running", phase: "pass1", progress: 0.42, params: {}, paramsHash: "catalog-test", message: "pass 1 of 2: batch 9/20" },
+    });
+    try {
+      const sae = (await listModelsWithSaes()).find((m) => m.name === fixture.modelName)?.saes[0];
+      expect(sae?.dashboardRun).toEqual({ status: "running", progress: 0.42, message: "pass 1 of 2: batch 9/20" });
+    } finally {
+      await db().dashboardRun.delete({ where: { id: run.id } });
+    }
   });
 });
 
