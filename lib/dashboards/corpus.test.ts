@@ -58,6 +58,10 @@ describe("the dashboard corpus", () => {
     expect(built.dashboard.countedTokens).toBe(10); // 14 minus three BOS and one EOS
     expect(Array.from(contextTokens(built.heldout, 0))).toEqual([0, ...ids("xyz"), 0]);
     expect((await buildContexts(tokenizer, options)).hash).toBe(built.hash);
+    // a budget leaving room for BOS alone ends the packing: no context without a token to predict
+    const tight = await buildContexts(tokenizer, { ...options, tokens: 11 });
+    expect(Array.from({ length: tight.dashboard.count }, (_, c) => contextTokens(tight.dashboard, c).length)).toEqual([5, 5]);
+    expect(tight.dashboard.totalTokens).toBe(10);
   });
 
   it("orders contexts by a seeded permutation", () => {

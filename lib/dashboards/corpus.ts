@@ -135,8 +135,9 @@ class ContextPacker {
 
   constructor(private readonly contextSize: number, private readonly budget: number, private readonly bosId: number) {}
 
+  /** Full when not even a 2-token context (BOS + one token) fits in what is left of the budget. */
   get full(): boolean {
-    return this.tokens.length >= this.budget;
+    return this.budget - this.tokens.length < 2;
   }
 
   push(ids: number[], separator: number): void {
@@ -151,8 +152,11 @@ class ContextPacker {
   private flush(): void {
     if (this.current.length === 0) return;
     const take = Math.min(this.current.length, this.budget - this.tokens.length);
-    this.tokens.push(...this.current.slice(0, take));
-    this.offsets.push(this.tokens.length);
+    // a context cut to BOS alone by the budget has nothing to predict: dropped
+    if (take >= 2) {
+      this.tokens.push(...this.current.slice(0, take));
+      this.offsets.push(this.tokens.length);
+    }
     this.current = [];
   }
 

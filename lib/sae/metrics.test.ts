@@ -66,4 +66,22 @@ describe("SAE quality metrics", () => {
     expect(quality.deadFraction).toBeGreaterThan(0);
     await sae.dispose();
   });
+
+  it("takes contexts of different lengths (a packed corpus ends short) and weighs every token alike", async () => {
+    const hook = "blocks.0.hook_resid_post";
+    const fixture = fixtureSae({ architecture: "topk", dIn: 8, dSae: 24, k: 3, seed: 9, hookName: hook });
+    const sae = await loadSaeFromFiles({ config: fixture.config, weights: fixture.weightsBytes }, { executionProviders: ["cpu"] });
+    const long = [model.encode("the cat sat on the mat"), model.encode("the other rat ate it!")].map((c) => c.slice(0, 6));
+    const short = [model.encode("a dog ran")].map((c) => c.slice(0, 3));
+    const mixed = await evaluateSae(model, sae, [long[0], short[0], long[1]], { batchSize: 2 });
+    const a = await evaluateSae(model, sae, long, { batchSize: 2 });
+    const b = await evaluateSae(model, sae, short, { batchSize: 2 });
+    expect(mixed.tokens).toBe(a.tokens + b.tokens);
+    expect(mixed.l0).toBeCloseTo((a.l0 * a.tokens + b.l0 * b.tokens) / mixed.tokens, 6);
+    // CE is averaged over predictions: 2×5 from the long contexts, 1×2 from the short one
+    expect(mixed.ceClean).toBeCloseTo((a.ceClean * 10 + b.ceClean * 2) / 12, 5);
+    expect(mixed.ceWithSae).toBeCloseTo((a.ceWithSae * 10 + b.ceWithSae * 2) / 12, 5);
+    await expect(evaluateSae(model, sae, [long[0], [long[0][0]]])).rejects.toThrow(/at least 2 tokens/);
+    await sae.dispose();
+  });
 });

@@ -58,9 +58,22 @@ export async function evaluateSae(
   if (width !== sae.dIn) throw new RangeError(`SAE d_in ${sae.dIn} ≠ width ${width} of ${hookName}`);
   const excludeBos = options.excludeBos ?? model.manifest.prependBos;
   const batchSize = options.batchSize ?? 8;
-  const length = contexts[0]?.length ?? 0;
-  if (length < 2 || contexts.some((c) => c.length !== length)) {
-    throw new RangeError("contexts must all have the same length, at least 2 tokens");
+  if (contexts.length === 0 || contexts.some((c) => c.length < 2)) {
+    throw new RangeError("every context needs at least 2 tokens");
+  }
+  // A batch is one tensor, so contexts are batched with others of their length (a packed corpus
+  // ends with a shorter context); every statistic below is a sum, so the grouping changes nothing.
+  const byLength = new Map<number, (readonly number[])[]>();
+  for (const context of contexts) {
+    const group = byLength.get(context.length);
+    if (group) group.push(context);
+    else byLength.set(context.length, [context]);
+  }
+  const batches: { length: number; batch: number[][] }[] = [];
+  for (const [length, group] of [...byLength].sort((a, b) => b[0] - a[0])) {
+    for (let start = 0; start < group.length; start += batchSize) {
+      batches.push({ length, batch: group.slice(start, start + batchSize).map((c) => [...c]) });
+    }
   }
   const nll = await nllSession(model.executionProvider);
   const dSae = sae.dSae;
@@ -73,7 +86,7 @@ export async function evaluateSae(
   const ce = { clean: 0, sae: 0, zero: 0, count: 0 };
   const skip = excludeBos ? 1 : 0;
 
-  const meanNll = async (logits: Float32Array, batch: number[][]) => {
+  const meanNll = async (logits: Float32Array, batch: number[][], length: number) => {
     const B = batch.length;
     const V = model.manifest.dVocab;
     // position t predicts token t + 1
@@ -91,8 +104,7 @@ export async function evaluateSae(
   };
 
   try {
-    for (let start = 0; start < contexts.length; start += batchSize) {
-      const batch = contexts.slice(start, start + batchSize).map((c) => [...c]);
+    for (const { length, batch } of batches) {
       const clean = await model.forward(batch, { capture: [hookName] });
       const x = clean.activations[hookName];
       const { encoding, reconstruction } = await sae.reconstruct(x);
@@ -122,9 +134,9 @@ export async function evaluateSae(
       });
       const withSae = await model.forward(batch, { hooks: splice((row, j) => reconstruction[row * width + j]) });
       const zeroed = await model.forward(batch, { hooks: splice(() => 0) });
-      ce.clean += await meanNll(clean.logits!, batch);
-      ce.sae += await meanNll(withSae.logits!, batch);
-      ce.zero += await meanNll(zeroed.logits!, batch);
+      ce.clean += await meanNll(clean.logits!, batch, length);
+      ce.sae += await meanNll(withSae.logits!, batch, length);
+      ce.zero += await meanNll(zeroed.logits!, batch, length);
       ce.count += batch.length * (length - 1);
     }
   } finally {
