@@ -11,24 +11,18 @@ Requirements checked: activation_function gelu_new (or gelu_pytorch_tanh / gelu_
 Usage: /usr/bin/python3 scripts/recipe/convert_gpt2.py --hf path/to/gpt2 --out path/to/package [--name gpt2]
 Test:  /usr/bin/python3 scripts/recipe/test_convert_gpt2.py
 """
-import argparse, json, os, struct, sys
+import argparse, json, os, sys
 import numpy as np
 import torch
 sys.path.insert(0, os.path.dirname(__file__))
 from export_package import export_package
+from safetensors_io import tensor_blobs
 
 
 def load_safetensors_any(path):
-    raw = open(path, 'rb').read()
-    n = struct.unpack('<Q', raw[:8])[0]
-    header = json.loads(raw[8:8 + n])
+    """Float tensors of a Hugging Face safetensors file as float32 torch tensors (F32, F16, BF16)."""
     out = {}
-    for name, info in header.items():
-        if name == '__metadata__':
-            continue
-        s, e = info['data_offsets']
-        b = raw[8 + n + s:8 + n + e]
-        dt = info['dtype']
+    for name, dt, shape, b in tensor_blobs(path):
         if dt == 'F32':
             a = np.frombuffer(b, '<f4')
         elif dt == 'F16':
@@ -39,7 +33,7 @@ def load_safetensors_any(path):
             continue  # attention-mask buffers
         else:
             raise ValueError(f'{path}: tensor {name} has unsupported dtype {dt}')
-        out[name] = torch.from_numpy(a.reshape(info['shape']).copy())
+        out[name] = torch.from_numpy(a.reshape(shape).copy())
     return out
 
 

@@ -26,14 +26,17 @@ def save_safetensors(path, tensors, metadata=None):
             f.write(b)
 
 
-def load_safetensors(path):
+def tensor_blobs(path):
+    """(name, dtype string, shape, raw bytes) of every tensor in a safetensors file, in header order."""
     raw = open(path, 'rb').read()
     n = struct.unpack('<Q', raw[:8])[0]
     header = json.loads(raw[8:8 + n])
-    out = {}
     for name, info in header.items():
         if name == '__metadata__':
             continue
         s, e = info['data_offsets']
-        out[name] = np.frombuffer(raw[8 + n + s:8 + n + e], dtype=_RDT[info['dtype']]).reshape(info['shape']).copy()
-    return out
+        yield name, info['dtype'], info['shape'], raw[8 + n + s:8 + n + e]
+
+
+def load_safetensors(path):
+    return {name: np.frombuffer(b, dtype=_RDT[dt]).reshape(shape).copy() for name, dt, shape, b in tensor_blobs(path)}
