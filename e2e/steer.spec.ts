@@ -37,8 +37,7 @@ async function outputTexts(page: Page) {
   };
 }
 
-// Known failing in the production-build e2e run of session 1 (no output appears after Run within 60 s against next start); see the issue note.
-test.fixme("feature page → Steer → both outputs → the permalink reproduces the same texts", async ({ page }) => {
+test("feature page → Steer → both outputs → the permalink reproduces the same texts", async ({ page }) => {
   test.slow();
   await page.goto(featurePath);
   await page.getByRole("link", { name: "Steer with this feature" }).click();

@@ -57,6 +57,16 @@ export function resultFromSaved(defaultTokens: unknown, steeredTokens: unknown):
   };
 }
 
+/**
+ * Whether a rerun reproduced a saved run, per completion: the same token ids in the same order.
+ * (Not the texts: a saved run's text is the tokenizer's decoding, while the tokens are shown as
+ * display texts — `<|endoftext|>`, bytes of split characters as \xNN — so the two never compare.)
+ */
+export function compareRuns(saved: Pick<SteerResultView, "defaultTokens" | "steeredTokens">, rerun: Pick<SteerResultView, "defaultTokens" | "steeredTokens">): { default: boolean; steered: boolean } {
+  const same = (a: { id: number }[], b: { id: number }[]) => a.length === b.length && a.every((t, i) => t.id === b[i].id);
+  return { default: same(saved.defaultTokens, rerun.defaultTokens), steered: same(saved.steeredTokens, rerun.steeredTokens) };
+}
+
 /** Summary numbers of one run for the sweep chart. */
 export function summarizeRun(view: SteerResultView, featurePosition = 0): { meanActivation: number; meanDefaultActivation: number; meanKl: number; maxKl: number } {
   const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);

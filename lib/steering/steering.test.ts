@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { diffTokens, formatProbability } from "./diff";
 import { describeSetting, METHOD_UNITS, STEER_METHODS } from "./methods";
 import { parseSteerQuery, steerHref } from "./query";
-import { appendStep, emptyResult, resultFromSaved, summarizeRun, sweepValues } from "./result";
+import { appendStep, compareRuns, emptyResult, resultFromSaved, summarizeRun, sweepValues } from "./result";
 import { errorMessage, parseEventBlocks, streamSteer, SteerRequestError } from "./stream";
 
 const ids = (...values: number[]) => values.map((id) => ({ id }));
@@ -65,6 +65,19 @@ describe("deep links", () => {
     });
     expect(parseSteerQuery({ feature: "0", value: "1e9" }).feature).toBe(0);
     expect(parseSteerQuery({ value: "1e9" }).value).toBe(METHOD_UNITS.clamp.defaultValue);
+  });
+});
+
+describe("compareRuns", () => {
+  const run = (d: number[], s: number[]) => ({ defaultTokens: d.map((id) => ({ id, text: id === 0 ? "<|endoftext|>" : "\\xB8", logprob: -1 })), steeredTokens: s.map((id) => ({ id, text: "x", logprob: -1 })) });
+
+  it("compares completions token id by token id, not by their display texts", () => {
+    expect(compareRuns(run([5, 0], [7, 7]), run([5, 0], [7, 7]))).toEqual({ default: true, steered: true });
+    expect(compareRuns(run([5, 0], [7, 7]), run([5, 9], [7, 7]))).toEqual({ default: false, steered: true });
+    // same texts, other tokens
+    expect(compareRuns(run([5], [7, 8]), run([5], [8, 7]))).toEqual({ default: true, steered: false });
+    // a prefix is not a reproduction
+    expect(compareRuns(run([5, 6], [7]), run([5], [7]))).toEqual({ default: false, steered: true });
   });
 });
 

@@ -72,7 +72,7 @@ export default async function SteeringRunPage({ params }: Props) {
       <h2>Saved result</h2>
       <SteerOutputs prompt={run.prompt} result={result} />
       {parsed.success && (
-        <RunAgain request={parsed.data} saved={{ default: run.defaultOutput, steered: run.steeredOutput }} editHref={`/steer?run=${run.id}`} />
+        <RunAgain request={parsed.data} saved={{ defaultTokens: result.defaultTokens, steeredTokens: result.steeredTokens }} editHref={`/steer?run=${run.id}`} />
       )}
     </article>
   );
