@@ -5,6 +5,7 @@ import { redirect } from "next/navigation";
 import { signIn, signOut } from "@/lib/auth/config";
 import { configuredOAuthProviders } from "@/lib/auth/providers";
 import { safeCallbackPath } from "@/lib/auth/session";
+import { afterMagicLinkRequest } from "@/lib/auth/verify-request";
 
 function backToSignIn(error: string, callbackUrl: string, email?: string): never {
   const query = new URLSearchParams({ error, callbackUrl });
@@ -34,7 +35,15 @@ export async function magicLinkSignIn(formData: FormData) {
   const callbackUrl = safeCallbackPath(formData.get("callbackUrl"));
   const email = String(formData.get("email") ?? "").trim();
   if (!email) backToSignIn("MissingFields", callbackUrl);
-  await attempt("email", { email }, callbackUrl, email);
+  // not attempt(): Auth.js would redirect to /api/auth/verify-request, see lib/auth/verify-request.ts
+  let next: string;
+  try {
+    next = await signIn("email", { email, redirectTo: callbackUrl, redirect: false });
+  } catch (error) {
+    if (error instanceof AuthError) backToSignIn(error.type, callbackUrl, email);
+    throw error;
+  }
+  redirect(afterMagicLinkRequest(next));
 }
 
 export async function oauthSignIn(formData: FormData) {

@@ -4,6 +4,7 @@
  * API routes do not go through here: lib/auth/principal.ts reads the same session cookie directly.
  */
 import NextAuth, { type DefaultSession, type NextAuthConfig } from "next-auth";
+import { CHECK_EMAIL_PAGE } from "./verify-request";
 import { db } from "../db/client";
 import { featurescopeAdapter } from "./adapter";
 import { signupsAllowed } from "./policy";
@@ -39,7 +40,9 @@ export function buildAuthConfig(): NextAuthConfig {
     session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
     adapter: featurescopeAdapter(),
     providers: buildProviders(),
-    pages: { signIn: "/signin", error: "/signin", verifyRequest: "/signin/check-email" },
+    // verifyRequest serves links to /api/auth/verify-request; the sign-in form's action goes to the
+    // page directly (lib/auth/verify-request.ts says why)
+    pages: { signIn: "/signin", error: "/signin", verifyRequest: CHECK_EMAIL_PAGE },
     callbacks: {
       async signIn({ user, account, email }) {
         // Asking for a magic link always "succeeds" (the transport decides whether to send) so the
