@@ -61,7 +61,7 @@ export function InferenceResults({ result, selected, hrefForToken, save }: { res
                 saeId={sae.saeId}
                 saeName={sae.saeName}
                 selectable={save.signedIn}
-                rows={sae.top.map((f) => ({ ...f, detail: `${formatActivation(f.maxValue, 2)} on ${tokenLiteral(result.tokens[f.position]?.text ?? "")}`, extra: `${f.activeTokens} tokens` }))}
+                rows={sae.top.map((f) => ({ ...f, detail: `${formatActivation(f.maxValue, 2)} on ${tokenLiteral(result.tokens[f.position]?.text ?? "")}`, extra: `active on ${f.activeTokens} ${f.activeTokens === 1 ? "token" : "tokens"}` }))}
                 valueName="max activation"
               />
             )}
