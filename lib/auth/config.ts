@@ -7,6 +7,7 @@ import NextAuth, { type DefaultSession, type NextAuthConfig } from "next-auth";
 import { CHECK_EMAIL_PAGE } from "./verify-request";
 import { db } from "../db/client";
 import { featurescopeAdapter } from "./adapter";
+import { authRedirect } from "./redirect";
 import { signupsAllowed } from "./policy";
 import { buildProviders } from "./providers";
 import { isRole, type Role } from "./roles";
@@ -44,6 +45,8 @@ export function buildAuthConfig(): NextAuthConfig {
     // page directly (lib/auth/verify-request.ts says why)
     pages: { signIn: "/signin", error: "/signin", verifyRequest: CHECK_EMAIL_PAGE },
     callbacks: {
+      // Auth.js's default, except that loopback names count as one origin (lib/auth/redirect.ts)
+      redirect: ({ url, baseUrl }) => authRedirect(url, baseUrl),
       async signIn({ user, account, email }) {
         // Asking for a magic link always "succeeds" (the transport decides whether to send) so the
         // page never reveals which emails have accounts.
