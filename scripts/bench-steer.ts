@@ -294,7 +294,7 @@ async function main() {
       "",
       runtimeTable,
       "",
-      `- Clamp steering at batch 1 (one SAE encode of the hook's last position per step, then a rank-1 update) costs ${pct(1 + clampOverhead)} per token in wall time and ${pct(1 + clampCpuOverhead)} in CPU time. The service's steered run (default and steered rows in one batch; per step one encode of the steered row to clamp, one encode of both rows' last positions to read the feature after steering, one KL pass over the vocabulary) costs ${pct(1 + serviceOverhead)} in wall time and ${pct(1 + serviceCpuOverhead)} in CPU time over an unhooked batch of two. Target ≤ 10%: ${serviceOverhead <= 0.1 ? "met" : "NOT met"} by wall time, ${serviceCpuOverhead <= 0.1 ? "met" : "NOT met"} by CPU time (1-minute load average ${fmt(loadDuringRuntime)} on ${os.availableParallelism()} cores while measuring).`,
+      `- Clamp steering at batch 1 (one SAE encode of the hook's last position per step, then a rank-1 update) costs ${pct(1 + clampOverhead)} per token in wall time and ${pct(1 + clampCpuOverhead)} in CPU time. The service's steered run (default and steered rows in one batch; per step one SAE encode carrying both this step's clamp input and the previous step's after-steering reading, one KL pass over the vocabulary) costs ${pct(1 + serviceOverhead)} in wall time and ${pct(1 + serviceCpuOverhead)} in CPU time over an unhooked batch of two. Target ≤ 10%: ${serviceOverhead <= 0.1 ? "met" : "NOT met"} by wall time, ${serviceCpuOverhead <= 0.1 ? "met" : "NOT met"} by CPU time (1-minute load average ${fmt(loadDuringRuntime)} on ${os.availableParallelism()} cores while measuring).`,
       "",
       "### Through the inference service (HTTP + SSE, client-side timings)",
       "",
@@ -320,7 +320,7 @@ async function writeSection(file: string, section: string): Promise<void> {
   const start = text.indexOf("## Steering");
   if (start >= 0) {
     const next = text.indexOf("\n## ", start + 1);
-    text = text.slice(0, start) + section + (next >= 0 ? text.slice(next + 1) : "");
+    text = text.slice(0, start) + section.trimEnd() + "\n" + (next >= 0 ? `\n${text.slice(next + 1)}` : "");
   } else {
     text = `${text.trimEnd()}\n\n${section}`;
   }
