@@ -46,22 +46,38 @@ describe("the dashboard corpus", () => {
     await expect(all(path.join(dir, "missing"))).rejects.toMatchObject({ code: "CORPUS_MISSING" });
   });
 
-  it("packs documents joined by EOS into BOS-first contexts within the budget, deterministically", async () => {
+  it("packs documents joined by EOS into BOS-first contexts, in file order when the corpus fits", async () => {
     const dir = await folder({ "train.jsonl": ["abcdefg", "hij", "klmnopqrstu"].map((t) => JSON.stringify({ text: t })).join("\n"), "test.jsonl": JSON.stringify({ text: "xyz" }) });
-    const options = { corpusPath: dir, tokens: 14, heldoutTokens: 100, contextSize: 5, bosTokenId: 0, eosTokenId: 0 };
-    const built = await buildContexts(tokenizer, options);
+    const built = await buildContexts(tokenizer, { corpusPath: dir, tokens: 100, heldoutTokens: 100, contextSize: 5, bosTokenId: 0, eosTokenId: 0 });
     const ids = (s: string) => tokenizer.encode(s);
-    expect(Array.from({ length: built.dashboard.count }, (_, c) => Array.from(contextTokens(built.dashboard, c)))).toEqual([
-      [0, ...ids("abcd")], [0, ...ids("efg"), 0], [0, ...ids("hij")], // 14 tokens: the budget cuts the third context (its EOS)
-    ]);
-    expect(built.dashboard.totalTokens).toBe(14);
-    expect(built.dashboard.countedTokens).toBe(10); // 14 minus three BOS and one EOS
+    const contexts = Array.from({ length: built.dashboard.count }, (_, c) => Array.from(contextTokens(built.dashboard, c)));
+    expect(contexts.flatMap((c) => c.slice(1))).toEqual([...ids("abcdefg"), 0, ...ids("hij"), 0, ...ids("klmnopqrstu"), 0]);
+    expect(contexts.every((c) => c[0] === 0 && c.length <= 5)).toBe(true);
+    expect(built.dashboard.countedTokens).toBe(7 + 3 + 11); // BOS and the three EOS left out
     expect(Array.from(contextTokens(built.heldout, 0))).toEqual([0, ...ids("xyz"), 0]);
+  });
+
+  it("samples documents in a seeded order when the corpus holds more than the budget, and stays within it", async () => {
+    // a corpus sorted by kind, as the demo shard is: the budget must not see only the first kind
+    const texts = [...Array.from({ length: 30 }, (_, i) => `prose${i}`), ...Array.from({ length: 30 }, (_, i) => `قرآن${i}`)];
+    const dir = await folder({ "train.jsonl": texts.map((t) => JSON.stringify({ text: t })).join("\n") });
+    const options = { corpusPath: dir, tokens: 120, heldoutTokens: 0, contextSize: 8, bosTokenId: 0, eosTokenId: 0 };
+    const built = await buildContexts(tokenizer, options);
+    expect(built.dashboard.totalTokens).toBeLessThanOrEqual(120);
+    const text = String.fromCodePoint(...Array.from(built.dashboard.tokens).filter((t) => t !== 0).map((t) => t - 1));
+    expect(text).toMatch(/prose/);
+    expect(text).toMatch(/قرآن/); // read in file order, 120 tokens would hold prose only
+    // the documents come in seededOrder's order (the corpus exceeds the budget)
+    const order = Array.from(seededOrder(texts.length, 1));
+    const firstDoc = texts[order[0]];
+    expect(Array.from(contextTokens(built.dashboard, 0)).slice(1, 1 + firstDoc.length)).toEqual(tokenizer.encode(firstDoc));
     expect((await buildContexts(tokenizer, options)).hash).toBe(built.hash);
+    expect((await buildContexts(tokenizer, { ...options, seed: 2 })).hash).not.toBe(built.hash);
     // a budget leaving room for BOS alone ends the packing: no context without a token to predict
-    const tight = await buildContexts(tokenizer, { ...options, tokens: 11 });
-    expect(Array.from({ length: tight.dashboard.count }, (_, c) => contextTokens(tight.dashboard, c).length)).toEqual([5, 5]);
-    expect(tight.dashboard.totalTokens).toBe(10);
+    const lengths = Array.from({ length: built.dashboard.count }, (_, c) => contextTokens(built.dashboard, c).length);
+    expect(Math.min(...lengths)).toBeGreaterThanOrEqual(2);
+    const tight = await buildContexts(tokenizer, { ...options, tokens: 17 });
+    expect(Array.from({ length: tight.dashboard.count }, (_, c) => contextTokens(tight.dashboard, c).length)).toEqual([8, 8]);
   });
 
   it("orders contexts by a seeded permutation", () => {

@@ -186,8 +186,10 @@ export interface BuildContextsOptions {
   contextSize: number;
   bosTokenId: number;
   eosTokenId: number;
-  /** Called now and then with the tokens packed so far. */
-  onProgress?: (packedTokens: number) => void;
+  /** Seed of the document order when the corpus is larger than the budgets (default 1). */
+  seed?: number;
+  /** Called now and then with the documents read so far. */
+  onProgress?: (documentsRead: number) => void;
 }
 
 export interface BuiltContexts {
@@ -197,21 +199,49 @@ export interface BuiltContexts {
   hash: string;
 }
 
-/** Reads, tokenizes and packs until both budgets are met (or the corpus ends). */
+/** Text read ahead per budget token: enough to sample the budget from ~4× its size. */
+const POOL_CHARS_PER_TOKEN = 16;
+const MIN_POOL_CHARS = 8 << 20;
+const MAX_POOL_CHARS = 256 << 20;
+
+/**
+ * Reads and tokenizes documents, then packs them into the two budgets. When the corpus holds more
+ * than a budget, documents are taken in a seeded random order, so a corpus stored sorted (by
+ * source, language, date) still gives dashboards its whole range: the demo shard lists prose, then
+ * code, then non-Latin scripts, then base64, and a budget of half of it read in file order had no
+ * Arabic or base64 at all. Reading stops after a pool of ~4× the budgets' text (at least 8 M, at
+ * most 256 M characters); a corpus that fits its budgets is packed in file order.
+ */
 export async function buildContexts(tokenizer: CorpusTokenizer, options: BuildContextsOptions): Promise<BuiltContexts> {
   if (options.contextSize < 2) throw new CorpusError("CORPUS_MALFORMED", `context size must be at least 2, got ${options.contextSize}`);
   const dashboard = new ContextPacker(options.contextSize, options.tokens, options.bosTokenId);
   const heldout = new ContextPacker(options.contextSize, options.heldoutTokens, options.bosTokenId);
-  let documents = 0;
+  const poolChars = Math.min(MAX_POOL_CHARS, Math.max(MIN_POOL_CHARS, POOL_CHARS_PER_TOKEN * (options.tokens + options.heldoutTokens)));
+  const pool: { ids: Int32Array; heldout: boolean }[] = [];
+  const wanted = { dashboard: 0, heldout: 0 };
+  let chars = 0;
+  let complete = true;
   for await (const doc of readCorpus(options.corpusPath)) {
+    if (chars >= poolChars) {
+      complete = false;
+      break;
+    }
+    const ids = Int32Array.from(tokenizer.encode(doc.text, { prependBos: false }));
+    pool.push({ ids, heldout: doc.heldout });
+    wanted[doc.heldout ? "heldout" : "dashboard"] += ids.length + 1;
+    chars += doc.text.length;
+    if (pool.length % 200 === 0) options.onProgress?.(pool.length);
+  }
+  const sample = !complete || wanted.dashboard > options.tokens || wanted.heldout > options.heldoutTokens;
+  const order = sample ? seededOrder(pool.length, options.seed ?? 1) : Int32Array.from(pool.keys());
+  for (const i of order) {
+    const doc = pool[i];
     const packer = doc.heldout ? heldout : dashboard;
     if (packer.full) {
       if (dashboard.full && heldout.full) break;
       continue;
     }
-    packer.push(tokenizer.encode(doc.text, { prependBos: false }), options.eosTokenId);
-    documents += 1;
-    if (documents % 200 === 0) options.onProgress?.(documents);
+    packer.push(Array.from(doc.ids), options.eosTokenId);
   }
   const built = { dashboard: dashboard.finish(), heldout: heldout.finish() };
   if (built.dashboard.count === 0) {

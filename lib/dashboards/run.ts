@@ -141,7 +141,7 @@ export async function runDashboards(runId: number, options: RunOptions): Promise
     await progress({ phase: "tokenize", message: `reading and tokenizing ${params.corpus}` });
     const built = await buildContexts(model.tokenizer, {
       corpusPath: params.corpus, tokens: params.tokens, heldoutTokens: params.heldoutTokens,
-      contextSize: params.contextSize, bosTokenId, eosTokenId,
+      contextSize: params.contextSize, bosTokenId, eosTokenId, seed: params.seed,
     });
     let checkpoint = run.checkpoint;
     if (params.contextsHash !== built.hash) {
