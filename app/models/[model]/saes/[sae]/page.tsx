@@ -114,7 +114,10 @@ export default async function SaePage({ params, searchParams }: Params) {
       <SaeLabellingLinks saeId={header.id} saeHref={base} />
 
       <h2 id="features-heading">Features</h2>
-      <form className="table-controls" method="get" action={base} aria-labelledby="features-heading">
+      {/* keyed by the query: a client-side navigation to other filters (a link such as "Review machine
+          drafts") must show them, and uncontrolled fields keep their first defaultValue otherwise */}
+      <form key={[query.sort, query.order, query.label, query.dead, query.minDensity, query.maxDensity].join("|")}
+        className="table-controls" method="get" action={base} aria-labelledby="features-heading">
         <div className="control">
           <label htmlFor="sort">Sort by</label>
           <select id="sort" name="sort" defaultValue={query.sort}>
