@@ -5,8 +5,7 @@
 import { z } from "zod";
 import { Prisma } from "../generated/prisma/client";
 import { db } from "./client";
-import type { SaeHeader } from "./saes";
-import { getSaeByNames } from "./saes";
+import { SAE_HEADER_COLUMNS, type SaeHeader } from "./saes";
 import { vocabularyTexts } from "./vocabulary";
 
 /** Examples shown before "more": enough to read a feature, little enough to load instantly. */
@@ -158,8 +157,12 @@ function toExampleView(row: ExampleRow, texts: Map<number, string>): ActivationE
  * token shown, assembled by PostgreSQL as JSON in one round trip (each part is an indexed lookup).
  */
 export async function getFeaturePage(modelName: string, saeName: string, index: number): Promise<FeaturePageData | null> {
-  const sae = await getSaeByNames(modelName, saeName);
-  return sae ? getFeatureDashboard(sae, index) : null;
+  // the SAE header comes in the same statement (one round trip per page)
+  const rows = await db().$queryRawUnsafe<(DashboardRow & { sae: (Omit<SaeHeader, "dashboardTokens"> & { dashboardTokens: number | null }) | null })[]>(
+    featureDashboardSql(`m."name" = $1 AND s."name" = $2`, 3), modelName, saeName, index, TOP_EXAMPLES_FIRST_PAGE, INTERVAL_EXAMPLES_FIRST_PAGE);
+  const sae = rows[0]?.sae;
+  if (!sae) return null;
+  return dashboardFromRow(sae, rows[0], await vocabularyTexts(sae.model.id));
 }
 
 interface DashboardRow {
@@ -185,15 +188,19 @@ interface DashboardRow {
  * PostgreSQL assembles every part as JSON; each part is an index lookup (prev/next are ORDER BY …
  * LIMIT 1 probes on the parameters, never max() over a join).
  */
-const FEATURE_DASHBOARD_SQL = `
-  WITH f AS (
-    SELECT * FROM "Feature" WHERE "saeId" = $1 AND "index" = $2
+function featureDashboardSql(saeWhere: string, first: number): string {
+  const [i, top, per] = [first, first + 1, first + 2].map((n) => `$${n}`);
+  return `
+  WITH sae AS (
+    SELECT ${SAE_HEADER_COLUMNS} FROM "Sae" s JOIN "Model" m ON m."id" = s."modelId" WHERE ${saeWhere} LIMIT 1
+  ), f AS (
+    SELECT * FROM "Feature" WHERE "saeId" = (SELECT "id" FROM sae) AND "index" = ${i}
   ), top AS (
     SELECT e."id", e."kind"::text AS "kind", e."rank", e."intervalIndex", e."intervalMin", e."intervalMax",
            e."tokenIds", e."values", e."maxValue", e."maxPosition"
     FROM "ActivationExample" e, f
     WHERE e."featureId" = f."id" AND e."kind" = 'top'
-    ORDER BY e."rank" LIMIT $3
+    ORDER BY e."rank" LIMIT ${top}
   ), intervals AS (
     SELECT "id", "kind", "rank", "intervalIndex", "intervalMin", "intervalMax", "tokenIds", "values", "maxValue", "maxPosition"
     FROM (
@@ -203,7 +210,7 @@ const FEATURE_DASHBOARD_SQL = `
       FROM "ActivationExample" e, f
       WHERE e."featureId" = f."id" AND e."kind" = 'interval'
     ) ranked
-    WHERE n <= $4
+    WHERE n <= ${per}
   )
   SELECT
     (SELECT row_to_json(f) FROM f) AS "feature",
@@ -222,17 +229,22 @@ const FEATURE_DASHBOARD_SQL = `
     (SELECT json_agg(json_build_object('index', n."index", 'density', n."density", 'dead', n."dead", 'labelText', nl."text"))
        FROM f, "Feature" n LEFT JOIN "Label" nl ON nl."id" = n."currentLabelId"
        WHERE n."saeId" = f."saeId" AND n."index" = ANY (f."neighborIndices")) AS "neighbours",
-    (SELECT p."index" FROM "Feature" p WHERE p."saeId" = $1 AND p."index" < $2 ORDER BY p."index" DESC LIMIT 1) AS "prevIndex",
-    (SELECT q."index" FROM "Feature" q WHERE q."saeId" = $1 AND q."index" > $2 ORDER BY q."index" LIMIT 1) AS "nextIndex"`;
+    (SELECT p."index" FROM "Feature" p WHERE p."saeId" = (SELECT "id" FROM sae) AND p."index" < ${i} ORDER BY p."index" DESC LIMIT 1) AS "prevIndex",
+    (SELECT q."index" FROM "Feature" q WHERE q."saeId" = (SELECT "id" FROM sae) AND q."index" > ${i} ORDER BY q."index" LIMIT 1) AS "nextIndex",
+    (SELECT row_to_json(sae) FROM sae) AS "sae"`;
+}
 
 /** The same data for an SAE already looked up (the API addresses SAEs by id). */
 export async function getFeatureDashboard(sae: SaeHeader, index: number): Promise<FeaturePageData | null> {
   // token texts come from the per-process vocabulary cache, fetched alongside the query
   const [rows, vocabulary] = await Promise.all([
-    db().$queryRawUnsafe<DashboardRow[]>(FEATURE_DASHBOARD_SQL, sae.id, index, TOP_EXAMPLES_FIRST_PAGE, INTERVAL_EXAMPLES_FIRST_PAGE),
+    db().$queryRawUnsafe<DashboardRow[]>(featureDashboardSql(`s."id" = $1`, 2), sae.id, index, TOP_EXAMPLES_FIRST_PAGE, INTERVAL_EXAMPLES_FIRST_PAGE),
     vocabularyTexts(sae.model.id),
   ]);
-  const row = rows[0];
+  return dashboardFromRow(sae, rows[0], vocabulary);
+}
+
+function dashboardFromRow(sae: SaeHeader, row: DashboardRow | undefined, vocabulary: Map<number, string>): FeaturePageData | null {
   if (!row?.feature) return null;
   // Prisma's list columns are nullable arrays in SQL; the ORM maps NULL to [], so do we
   const raw = row.feature;

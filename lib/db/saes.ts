@@ -70,14 +70,18 @@ export async function getSaeById(id: number): Promise<SaeHeader | null> {
   return saeHeaderWhere(Prisma.sql`s."id" = ${id}`);
 }
 
+/** The columns of a SaeHeader from `"Sae" s JOIN "Model" m` (also read inside the feature page's statement). */
+export const SAE_HEADER_COLUMNS = `
+    s."id", s."name", s."hookName", s."layer", s."architecture", s."dIn", s."dSae", s."k", s."status"::text AS "status",
+    s."l0", s."explainedVariance", s."ceLossRecovered", s."deadFraction", s."denseFraction",
+    s."dashboardCorpus", s."dashboardTokens", s."dashboardContextSize",
+    json_build_object('id', m."id", 'name', m."name", 'displayName', m."displayName",
+                      'architecture', m."architecture", 'dVocab', m."dVocab") AS "model"`;
+
 // Raw SQL: every browse request starts here, and a raw query skips the ORM's per-query planning.
 async function saeHeaderWhere(condition: Prisma.Sql): Promise<SaeHeader | null> {
   const rows = await db().$queryRaw<(Omit<SaeHeader, "dashboardTokens"> & { dashboardTokens: bigint | null })[]>`
-    SELECT s."id", s."name", s."hookName", s."layer", s."architecture", s."dIn", s."dSae", s."k", s."status"::text AS "status",
-           s."l0", s."explainedVariance", s."ceLossRecovered", s."deadFraction", s."denseFraction",
-           s."dashboardCorpus", s."dashboardTokens", s."dashboardContextSize",
-           json_build_object('id', m."id", 'name', m."name", 'displayName', m."displayName",
-                             'architecture', m."architecture", 'dVocab', m."dVocab") AS "model"
+    SELECT ${Prisma.raw(SAE_HEADER_COLUMNS)}
     FROM "Sae" s JOIN "Model" m ON m."id" = s."modelId"
     WHERE ${condition}
     LIMIT 1`;
