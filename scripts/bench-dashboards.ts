@@ -196,7 +196,7 @@ async function main() {
     const lines = [
       "## Dashboards",
       "",
-      `Measured by \`npm run bench:dashboards\` on ${when}: ${os.cpus()[0]?.model ?? "cpu"}, ${os.availableParallelism()} cores (shared with other work while measured), ORT threads ${threads}.`,
+      `Measured by \`npm run bench:dashboards\` on ${when}: ${os.cpus()[0]?.model ?? "cpu"}, ${os.availableParallelism()} cores (1-minute load average ${os.loadavg()[0].toFixed(1)} at the end), ORT threads ${threads}.`,
       "",
       `- Model: d_model ${dims.dModel}, ${dims.nLayers} layers, vocab ${dims.dVocab}, context ${dims.nCtx} (demo dimensions, random weights); SAE topk k=32, d_sae ${saeSpec.dSae} on \`${hook}\`; ${measured.pass1.tokens.toLocaleString("en")} corpus tokens, batches of ${BATCH} contexts.`,
       "- Dashboard throughput is the code a run uses: forward to the hook (no logits), SAE encode, sparse per-token bookkeeping; pass 1 (density, max, top-k heaps) and pass 2 (histograms, interval shares and samples, example rows).",
