@@ -15,12 +15,14 @@ export function SweepChart({ points, unit }: { points: SweepPoint[]; unit: strin
         <LineChart data={points} margin={{ top: 10, right: 20, bottom: 20, left: 10 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="value" type="number" domain={["dataMin", "dataMax"]} label={{ value: `strength (${unit})`, position: "insideBottom", offset: -10 }} />
-          <YAxis yAxisId="act" label={{ value: "mean activation", angle: -90, position: "insideLeft" }} />
-          <YAxis yAxisId="kl" orientation="right" label={{ value: "mean KL (nats)", angle: 90, position: "insideRight" }} />
+          {/* each axis in its line's colour, so two lines that meet at an axis maximum stay readable */}
+          <YAxis yAxisId="act" stroke="#e06a00" label={{ value: "mean activation", angle: -90, position: "insideLeft", fill: "#b35400" }} />
+          <YAxis yAxisId="kl" orientation="right" stroke="#1f5fbf" label={{ value: "mean KL (nats)", angle: 90, position: "insideRight", fill: "#1f5fbf" }} />
+          {/* straight segments between the measured strengths: a spline would invent values between them */}
           <Tooltip formatter={(v) => (typeof v === "number" ? v.toFixed(4) : String(v))} />
           <Legend verticalAlign="top" />
-          <Line yAxisId="act" type="monotone" dataKey="meanActivation" name="feature activation (steered)" stroke="#e06a00" dot isAnimationActive={false} />
-          <Line yAxisId="kl" type="monotone" dataKey="meanKl" name="KL from default" stroke="#1f5fbf" dot isAnimationActive={false} />
+          <Line yAxisId="act" type="linear" dataKey="meanActivation" name="feature activation (steered)" stroke="#e06a00" strokeWidth={2} dot={{ r: 4 }} isAnimationActive={false} />
+          <Line yAxisId="kl" type="linear" dataKey="meanKl" name="KL from default" stroke="#1f5fbf" strokeWidth={2} strokeDasharray="6 4" dot={{ r: 4 }} isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
     </div>
