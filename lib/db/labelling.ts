@@ -14,13 +14,13 @@ export async function nextUnlabelled(saeId: number, after: number | null, skip: 
   const start = after ?? -1;
   const skipped = skip.length ? skip : [-1];
   const rows = await db().$queryRaw<{ index: number | null; remaining: number }[]>`
-    WITH todo AS (
+    WITH queue AS (
       SELECT "index" FROM "Feature"
       WHERE "saeId" = ${saeId} AND NOT "dead" AND "labelStatus" IS DISTINCT FROM 'accepted'
         AND NOT ("index" = ANY (${skipped}::int[]))
     )
-    SELECT COALESCE((SELECT min("index") FROM todo WHERE "index" > ${start}), (SELECT min("index") FROM todo)) AS "index",
-           (SELECT count(*)::int FROM todo) AS "remaining"`;
+    SELECT COALESCE((SELECT min("index") FROM queue WHERE "index" > ${start}), (SELECT min("index") FROM queue)) AS "index",
+           (SELECT count(*)::int FROM queue) AS "remaining"`;
   return rows[0] ?? { index: null, remaining: 0 };
 }
 

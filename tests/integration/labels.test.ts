@@ -272,21 +272,21 @@ describe("labelling queue, progress and export", () => {
     const saeParams = { saeId: String(fixture.saeId) };
     const first = await call(nextRoute.GET, `/n?after=-1`, { params: saeParams });
     const next = first.json as unknown as { index: number; remaining: number };
-    const todo = await db().feature.findMany({
+    const unlabelled = await db().feature.findMany({
       where: { saeId: fixture.saeId, dead: false, OR: [{ labelStatus: null }, { labelStatus: { not: "accepted" } }] },
       orderBy: { index: "asc" },
     });
-    expect(next.index).toBe(todo[0].index);
-    expect(next.remaining).toBe(todo.length);
-    const after = await call(nextRoute.GET, `/n?after=${todo[0].index}&skip=${todo[1].index}`, { params: saeParams });
-    expect((after.json as unknown as { index: number }).index).toBe(todo[2].index);
-    const wrapped = await call(nextRoute.GET, `/n?after=${todo[todo.length - 1].index}`, { params: saeParams });
-    expect((wrapped.json as unknown as { index: number }).index).toBe(todo[0].index);
+    expect(next.index).toBe(unlabelled[0].index);
+    expect(next.remaining).toBe(unlabelled.length);
+    const after = await call(nextRoute.GET, `/n?after=${unlabelled[0].index}&skip=${unlabelled[1].index}`, { params: saeParams });
+    expect((after.json as unknown as { index: number }).index).toBe(unlabelled[2].index);
+    const wrapped = await call(nextRoute.GET, `/n?after=${unlabelled[unlabelled.length - 1].index}`, { params: saeParams });
+    expect((wrapped.json as unknown as { index: number }).index).toBe(unlabelled[0].index);
 
     const progress = await call(progressRoute.GET, "/p", { params: saeParams });
     const p = progress.json as unknown as { features: number; labelled: number; drafted: number; unlabelled: number; byAuthor: { name: string; labelled: number }[] };
     expect(p.features).toBe(await db().feature.count({ where: { saeId: fixture.saeId, dead: false } }));
-    expect(p.unlabelled + p.drafted).toBe(todo.length);
+    expect(p.unlabelled + p.drafted).toBe(unlabelled.length);
     expect(p.byAuthor.reduce((sum, a) => sum + a.labelled, 0)).toBe(p.labelled);
   });
 
