@@ -17,6 +17,7 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import readline from "node:readline";
 import { createGunzip } from "node:zlib";
+import { mulberry32 } from "@/lib/random/mulberry32";
 
 export class CorpusError extends Error {
   readonly code: "CORPUS_MISSING" | "CORPUS_EMPTY" | "CORPUS_MALFORMED";
@@ -257,14 +258,7 @@ export async function buildContexts(tokenizer: CorpusTokenizer, options: BuildCo
 
 /** A seeded permutation of 0..n-1 (Fisher–Yates with mulberry32): the processing order. */
 export function seededOrder(n: number, seed: number): Int32Array {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = mulberry32(seed);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

@@ -2,18 +2,10 @@
 // JavaScript reference encoder, for tests of the loader and of everything that uses SAEs.
 import { encodeFloats, encodeSafetensors, type SafetensorsTensorInput } from "@/lib/safetensors/safetensors";
 import type { SaeArchitecture, SaeNormalization } from "./config";
+import { mulberry32 } from "@/lib/random/mulberry32";
 
 /** Deterministic PRNG for fixtures (mulberry32). */
-export function fixtureRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const fixtureRandom = mulberry32;
 
 export function randomArray(random: () => number, length: number, scale = 1): Float32Array {
   return Float32Array.from({ length }, () => (random() * 2 - 1) * scale);

@@ -1,4 +1,5 @@
 /** The numbers of auto-interp: activation quantisation (Bills et al.), Pearson correlation, balanced accuracy. */
+import { mulberry32 } from "@/lib/random/mulberry32";
 
 /** Activations as integers 0–10: floor(10·a / max), clipped; negatives and a non-positive max give 0. */
 export function quantizeActivations(values: number[], max: number): number[] {
@@ -60,16 +61,7 @@ export function balancedAccuracy(c: Confusion): number | null {
 }
 
 /** A small seeded generator (mulberry32) so samples are reproducible and recorded by seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 export function shuffle<T>(items: T[], random: () => number): T[] {
   const copy = [...items];
