@@ -38,8 +38,9 @@ class Gpt2:
     def ln(self, x, p):
         return torch.nn.functional.layer_norm(x, (x.shape[-1],), self.w[p + ".weight"], self.w[p + ".bias"], self.cfg["layerNormEps"])
 
-    def forward(self, ids, cache=None, hook=None):
-        """ids [B,T]; cache: list of (k, v) per layer or None. Returns logits, new cache, hook activation."""
+    def forward(self, ids, cache=None, hook=None, edit=None):
+        """ids [B,T]; cache: list of (k, v) per layer or None; edit: (layer, fn) replacing
+        blocks.{layer}.hook_resid_post with fn(x). Returns logits, new cache, hook activation."""
         w, c = self.w, self.cfg
         B, T = ids.shape
         H, D = c["nHeads"], c["dModel"]
@@ -64,6 +65,8 @@ class Gpt2:
             if hook == f"blocks.{L}.mlp.hook_post":
                 captured = post
             x = x + post @ w[f"h.{L}.mlp.c_proj.weight"] + w[f"h.{L}.mlp.c_proj.bias"]
+            if edit is not None and L == edit[0]:
+                x = edit[1](x)
             if hook == f"blocks.{L}.hook_resid_post":
                 captured = x
         logits = self.ln(x, "ln_f") @ w["wte.weight"].T
@@ -111,4 +114,5 @@ def main():
     print(json.dumps(out))
 
 
-main()
+if __name__ == "__main__":
+    main()
