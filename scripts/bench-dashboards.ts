@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { closeRawSql, copyInto, copyLine, rawSql } from "../lib/db/dashboards";
@@ -19,6 +19,7 @@ import { loadModelPackage, tokenRows, type ModelSession } from "../lib/model";
 import { encodeSafetensors } from "../lib/safetensors/safetensors";
 import { fixtureSae } from "../lib/sae/fixtures";
 import { loadSaeFromFiles, type Sae } from "../lib/sae";
+import { writeBenchmarkSection } from "./lib/benchmarks-doc";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const args = new Set(process.argv.slice(2));
@@ -225,13 +226,7 @@ async function main() {
     ];
     console.log(`\n${lines.join("\n")}`);
     if (!noWrite && !quick) {
-      const file = path.join(root, "docs/BENCHMARKS.md");
-      const existing = existsSync(file) ? await readFile(file, "utf8") : "# Benchmarks\n";
-      const section = lines.join("\n");
-      const pattern = /## Dashboards\n[\s\S]*?(?=\n## |$)/;
-      const updated = pattern.test(existing) ? existing.replace(pattern, section.trimEnd() + "\n") : `${existing.trimEnd()}\n\n${section}`;
-      await writeFile(file, updated.endsWith("\n") ? updated : `${updated}\n`);
-      console.log("wrote the Dashboards section of docs/BENCHMARKS.md");
+      await writeBenchmarkSection("Dashboards", lines.join("\n"), path.join(root, "docs/BENCHMARKS.md"));
     }
   } finally {
     await rm(tmp, { recursive: true, force: true });

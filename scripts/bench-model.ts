@@ -3,7 +3,7 @@
 // to PyTorch on the same weights when /usr/bin/python3 has torch. Writes docs/BENCHMARKS.md.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
@@ -15,6 +15,7 @@ import { encodeSafetensors } from "@/lib/safetensors/safetensors";
 import { fixtureSae } from "@/lib/sae/fixtures";
 import { loadSae, loadSaeFromFiles } from "@/lib/sae/load";
 import type { Sae } from "@/lib/sae/sae";
+import { writeBenchmarkSection } from "./lib/benchmarks-doc";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const args = new Set(process.argv.slice(2));
@@ -236,7 +237,7 @@ async function main() {
       "and 11 generated tokens/s against 1,839 and 377 without; the runtime therefore turns spinning off.",
       "",
     ].join("\n");
-    if (!noWrite) await writeSection(path.join(root, "docs/BENCHMARKS.md"), section);
+    if (!noWrite) await writeBenchmarkSection("Model runtime", section, path.join(root, "docs/BENCHMARKS.md"));
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
@@ -253,20 +254,6 @@ function shapeOf(name: string, config: { dModel: number; dMlp: number; dVocab: n
   if (name.endsWith("c_fc.bias")) return [config.dMlp];
   if (name.endsWith("mlp.c_proj.weight")) return [config.dMlp, D];
   return [D];
-}
-
-/** Replaces (or appends) the "## Model runtime" section, leaving other sections alone. */
-async function writeSection(file: string, section: string): Promise<void> {
-  let text = existsSync(file) ? await readFile(file, "utf8") : "# Benchmarks\n\n";
-  const start = text.indexOf("## Model runtime");
-  if (start >= 0) {
-    const next = text.indexOf("\n## ", start + 1);
-    text = text.slice(0, start) + `${section.trimEnd()}\n` + (next >= 0 ? `\n${text.slice(next + 1)}` : "");
-  } else {
-    text = `${text.trimEnd()}\n\n${section}`;
-  }
-  await writeFile(file, text);
-  console.log(`wrote ${path.relative(root, file)}`);
 }
 
 main().catch((error) => {

@@ -7,7 +7,7 @@
 //   npm run bench:steer [-- --quick] [--no-write] [--url http://host:3200 --model-id 1 --sae-id 2 --feature 5]
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
@@ -24,6 +24,7 @@ import { encodeSafetensors } from "@/lib/safetensors/safetensors";
 import { fixtureSae } from "@/lib/sae/fixtures";
 import { loadSae } from "@/lib/sae/load";
 import type { Sae } from "@/lib/sae/sae";
+import { writeBenchmarkSection } from "./lib/benchmarks-doc";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const argv = process.argv.slice(2);
@@ -306,26 +307,12 @@ async function main() {
       "GPU: not measured here (no CUDA provider on the development machines); the same script reports the CUDA provider when the service runs on one.",
       "",
     ].join("\n");
-    if (!noWrite) await writeSection(path.join(root, "docs/BENCHMARKS.md"), section);
+    if (!noWrite) await writeBenchmarkSection("Steering", section, path.join(root, "docs/BENCHMARKS.md"));
     if (!loadOk) process.exitCode = 1;
   } finally {
     service?.kill("SIGTERM");
     await rm(tmp, { recursive: true, force: true });
   }
-}
-
-/** Replaces (or appends) the "## Steering" section, leaving other sections alone. */
-async function writeSection(file: string, section: string): Promise<void> {
-  let text = existsSync(file) ? await readFile(file, "utf8") : "# Benchmarks\n\n";
-  const start = text.indexOf("## Steering");
-  if (start >= 0) {
-    const next = text.indexOf("\n## ", start + 1);
-    text = text.slice(0, start) + section.trimEnd() + "\n" + (next >= 0 ? `\n${text.slice(next + 1)}` : "");
-  } else {
-    text = `${text.trimEnd()}\n\n${section}`;
-  }
-  await writeFile(file, text);
-  console.log(`wrote ${path.relative(root, file)}`);
 }
 
 main().catch((error) => {
