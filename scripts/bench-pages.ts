@@ -66,7 +66,7 @@ async function prepareDatabase(): Promise<{ saeId: number }> {
     log("Start PostgreSQL first (npm start, or `npx tsx scripts/postgres.ts`), or set BENCH_DATABASE_URL.");
     process.exit(2);
   }
-  migrateDeploy(benchUrl);
+  await migrateDeploy(benchUrl);
   const existing = await getSaeByNames(MODEL, SAE);
   if (existing && !args.rebuild) {
     // cheap checks (a full count would scan gigabytes): the last feature has its examples

@@ -67,7 +67,7 @@ async function main() {
   }
   const major = await ensureDatabase(databaseUrl);
   log(`PostgreSQL ${major} ready`);
-  migrateDeploy(databaseUrl);
+  await migrateDeploy(databaseUrl);
   log("migrations applied");
 
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: "1" };

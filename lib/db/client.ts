@@ -1,6 +1,7 @@
 /** The Prisma client every server module shares (one pool per process). */
 import { PrismaClient } from "../generated/prisma/client";
 import { createPgAdapter } from "./prisma-offline";
+import { closePreparedPool } from "./prepared";
 
 const globalForPrisma = globalThis as unknown as { featurescopePrisma?: PrismaClient };
 
@@ -17,6 +18,7 @@ export function db(): PrismaClient {
 export async function disconnectDb(): Promise<void> {
   await globalForPrisma.featurescopePrisma?.$disconnect();
   globalForPrisma.featurescopePrisma = undefined;
+  await closePreparedPool();
 }
 
 export type { PrismaClient };

@@ -35,6 +35,23 @@ export function featureConditions(filters: FeatureFilters, labelSource: Prisma.S
   return conditions;
 }
 
+/**
+ * The same filters on a SearchPosting row `p`, which carries its label's SAE and source and its
+ * feature's density and labelled state, so a filtered search reads only the index.
+ */
+export function postingConditions(filters: FeatureFilters): Prisma.Sql[] {
+  const conditions: Prisma.Sql[] = [];
+  if (filters.sae !== undefined) conditions.push(Prisma.sql`p."saeId" = ${filters.sae}`);
+  if (filters.model !== undefined) {
+    conditions.push(Prisma.sql`p."saeId" = ANY (ARRAY(SELECT s2."id" FROM "Sae" s2 JOIN "Model" m2 ON m2."id" = s2."modelId" WHERE m2."name" = ${filters.model}))`);
+  }
+  if (filters.labels === "human" || filters.labels === "model") conditions.push(Prisma.sql`p."source" = ${filters.labels}::"LabelSource"`);
+  if (filters.labels === "unlabelled") conditions.push(Prisma.sql`p."unlabelled"`);
+  if (filters.minDensity !== undefined) conditions.push(Prisma.sql`p."density" >= ${filters.minDensity}::real`);
+  if (filters.maxDensity !== undefined) conditions.push(Prisma.sql`p."density" <= ${filters.maxDensity}::real`);
+  return conditions;
+}
+
 /** `AND c1 AND c2 …`, or nothing. */
 export function andAll(conditions: Prisma.Sql[]): Prisma.Sql {
   return conditions.length ? Prisma.sql`AND ${Prisma.join(conditions, " AND ")}` : Prisma.empty;

@@ -6,15 +6,16 @@
  */
 import { Prisma } from "../generated/prisma/client";
 import { db } from "./client";
-import { afterCursor, andAll, featureConditions, labelHit, searchFeature, type LabelHitRow } from "./search-sql";
+import { queryPrepared } from "./prepared";
+import { afterCursor, andAll, featureConditions, labelHit, postingConditions, searchFeature, type LabelHitRow } from "./search-sql";
 import { tokenTexts, unknownToken } from "./features";
 import type { ActivationSearchPage, ActivationSearchQuery, LabelSearchPage, LabelSearchQuery } from "../search/contracts";
 import { decodeSearchCursor, encodeSearchCursor } from "../search/cursor";
-import { highlightRanges } from "../search/highlight";
-import { candidateTsquery, queryWords, termVariants, type SearchTerm } from "../search/query";
+import { highlighter } from "../search/highlight";
+import { everyWordTsquery, MIN_PREFIX_LENGTH, queryWords, termVariants, type SearchTerm } from "../search/query";
 import {
-  BREVITY_CHARS, CANDIDATE_LIMIT, SHORTLIST_LIMIT, CURRENT_LABEL_BONUS, DETECTION_WEIGHT, MATCH_WEIGHT,
-  SIMULATION_WEIGHT, SPECIFICITY_WEIGHT, STATUS_FACTOR, VOTE_CAP, VOTE_WEIGHT,
+  CANDIDATE_LIMIT, CURRENT_LABEL_BONUS, DETECTION_WEIGHT, MATCH_WEIGHT, MAX_PREFIX_LEXEMES, SHORTLIST_LIMIT,
+  SIMULATION_WEIGHT, SPECIFICITY_WEIGHT, STATUS_FACTOR, VOTE_CAP, VOTE_WEIGHT, WALK_LIMIT,
 } from "../search/ranking";
 import { chooseCorrections, CORRECTION_CANDIDATES } from "../search/typos";
 import { buildVocabularyIndex, MAX_TOKEN_PIECES, tokenPieces, type VocabularyIndex } from "../search/tokens";
@@ -36,9 +37,9 @@ const LEXICON_SETTLE_SECONDS = 60;
 let lastLexiconSync = 0;
 let lexiconSync: Promise<void> | null = null;
 
-async function readNewLexemes(table: "Label" | "LabelRevision", after: number): Promise<number> {
+async function readNewLexemes(table: "Label" | "LabelRevision", after: number): Promise<{ settled: number; added: number }> {
   const name = Prisma.raw(`"${table}"`);
-  const rows = await db().$queryRaw<{ settled: number | null }[]>`
+  const rows = await db().$queryRaw<{ settled: number | null; added: number }[]>`
     WITH fresh AS (
       SELECT t."id", t."text", t."createdAt" FROM ${name} t WHERE t."id" > ${after}
     ), inserted AS (
@@ -46,10 +47,12 @@ async function readNewLexemes(table: "Label" | "LabelRevision", after: number): 
       SELECT DISTINCT lexeme FROM fresh, unnest(tsvector_to_array(to_tsvector('english', fresh."text"))) AS lexeme
       ORDER BY lexeme
       ON CONFLICT DO NOTHING
+      RETURNING 1
     )
-    SELECT max(fresh."id") FILTER (WHERE fresh."createdAt" < now() - make_interval(secs => ${LEXICON_SETTLE_SECONDS})) AS settled
+    SELECT max(fresh."id") FILTER (WHERE fresh."createdAt" < now() - make_interval(secs => ${LEXICON_SETTLE_SECONDS})) AS settled,
+           (SELECT count(*) FROM inserted)::int AS added
     FROM fresh`;
-  return rows[0]?.settled ?? after;
+  return { settled: rows[0]?.settled ?? after, added: rows[0]?.added ?? 0 };
 }
 
 /**
@@ -68,10 +71,12 @@ export async function syncSearchLexicon(force = false): Promise<void> {
       const revisions = await readNewLexemes("LabelRevision", state.lastRevisionId);
       await db().$executeRaw`
         UPDATE "SearchLexiconState"
-        SET "lastLabelId" = GREATEST("lastLabelId", ${labels}), "lastRevisionId" = GREATEST("lastRevisionId", ${revisions}),
+        SET "lastLabelId" = GREATEST("lastLabelId", ${labels.settled}), "lastRevisionId" = GREATEST("lastRevisionId", ${revisions.settled}),
             "syncedAt" = now()
         WHERE "id" = 1`;
       lastLexiconSync = Date.now();
+      // corrections and prefixes change with the vocabulary
+      if (labels.added + revisions.added > 0) analysedWords.clear();
     } finally {
       lexiconSync = null;
     }
@@ -91,35 +96,141 @@ export async function rebuildSearchLexicon(): Promise<number> {
   return count;
 }
 
+/** A query word as label search reads it: its term, and the lexemes whose postings it reads. */
+interface AnalysedWord {
+  term: SearchTerm;
+  /** The lexeme, the vocabulary's lexemes it is a prefix of, and its corrections; no repeats. */
+  lexemes: string[];
+  /** How much a label having each of `lexemes` counts as a match of this word (MATCH_WEIGHT). */
+  weights: number[];
+  /** Postings of those lexemes, each counted up to POSTINGS_COUNT_CAP; null until a query needs it. */
+  postings: number | null;
+}
+
+/** Postings counted exactly up to this; a word with more is estimated from the table's statistics. */
+const POSTINGS_COUNT_CAP = 5000;
+const MAX_CACHED_WORDS = 5000;
+/** How long an analysed word (and the posting statistics) are reused. */
+const ANALYSIS_TTL_MS = 60_000;
+/** Words analysed in the last minute, while the vocabulary stayed the same (a sync that adds lexemes drops them). */
+const analysedWords = new Map<string, AnalysedWord>();
+let analysedSince = 0;
+
 /**
  * Each query word's lexeme, whether the vocabulary knows it, and, if not, its likely corrections:
- * the stem's trigram neighbours (`%`, the GIN index), chosen by lib/search/typos.ts.
+ * the stem's trigram neighbours (`%`, the GIN index), chosen by lib/search/typos.ts; with the
+ * vocabulary's lexemes the stem is a prefix of (shortest first). One query for the words not seen
+ * since the vocabulary last synced.
  */
+async function analyseWords(words: string[]): Promise<AnalysedWord[]> {
+  if (Date.now() - analysedSince > ANALYSIS_TTL_MS) {
+    analysedWords.clear();
+    analysedSince = Date.now();
+  }
+  const missing = words.filter((word) => !analysedWords.has(word));
+  if (missing.length > 0) {
+    const rows = await db().$queryRaw<{
+      word: string; lexeme: string | null;
+      corrections: { lexeme: string; similarity: number }[] | null; prefixes: string[] | null;
+    }[]>`
+      SELECT w.word, lx.lexeme,
+        CASE WHEN lx.lexeme IS NULL OR EXISTS (SELECT 1 FROM "SearchLexeme" k WHERE k."lexeme" = lx.lexeme) THEN NULL
+        ELSE (
+          SELECT json_agg(json_build_object('lexeme', c."lexeme", 'similarity', c.sim) ORDER BY c.sim DESC, c."lexeme")
+          FROM (
+            SELECT s."lexeme", similarity(s."lexeme", lx.lexeme)::float8 AS sim
+            FROM "SearchLexeme" s
+            WHERE s."lexeme" % lx.lexeme
+            ORDER BY sim DESC, s."lexeme"
+            LIMIT ${CORRECTION_CANDIDATES}
+          ) c
+        ) END AS corrections,
+        CASE WHEN length(lx.lexeme) >= ${MIN_PREFIX_LENGTH} THEN ARRAY(
+          SELECT s."lexeme" FROM "SearchLexeme" s
+          WHERE s."lexeme" LIKE replace(replace(replace(lx.lexeme, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'
+            AND s."lexeme" <> lx.lexeme
+          ORDER BY length(s."lexeme"), s."lexeme" LIMIT ${MAX_PREFIX_LEXEMES}
+        ) END AS prefixes
+      FROM unnest(${missing}::text[]) AS w(word)
+      LEFT JOIN LATERAL (
+        SELECT x AS lexeme FROM unnest(tsvector_to_array(to_tsvector('english', w.word))) AS x LIMIT 1
+      ) lx ON true`;
+    if (analysedWords.size + rows.length > MAX_CACHED_WORDS) analysedWords.clear();
+    for (const row of rows) {
+      const term: SearchTerm = {
+        word: row.word,
+        lexeme: row.lexeme,
+        corrections: row.lexeme === null ? [] : chooseCorrections(row.lexeme, (row.corrections ?? []).map((c) => ({ lexeme: c.lexeme, similarity: Number(c.similarity.toFixed(4)) }))),
+      };
+      const weights = new Map<string, number>();
+      const add = (lexeme: string, weight: number) => weights.set(lexeme, Math.max(weight, weights.get(lexeme) ?? 0));
+      if (term.lexeme !== null) {
+        add(term.lexeme, MATCH_WEIGHT.exact);
+        for (const prefixed of row.prefixes ?? []) add(prefixed, MATCH_WEIGHT.prefix);
+        for (const correction of term.corrections) add(correction.lexeme, MATCH_WEIGHT.correction * correction.similarity);
+      }
+      analysedWords.set(row.word, { term, lexemes: [...weights.keys()], weights: [...weights.values()], postings: null });
+    }
+  }
+  return words.map((word) => analysedWords.get(word) as AnalysedWord);
+}
+
+/** How many labels there are, and the most common lexemes' share of postings (PostgreSQL's statistics). */
+interface PostingStatistics {
+  labels: number;
+  postings: number;
+  common: Map<string, number>;
+}
+let postingStatistics: { at: number; value: Promise<PostingStatistics> } | null = null;
+
+function readPostingStatistics(): Promise<PostingStatistics> {
+  if (postingStatistics && Date.now() - postingStatistics.at < ANALYSIS_TTL_MS) return postingStatistics.value;
+  const value = db().$queryRaw<{ labels: number; postings: number; lexemes: string[] | null; freqs: number[] | null }[]>`
+    SELECT (SELECT reltuples FROM pg_class WHERE oid = '"Label"'::regclass)::float8 AS labels,
+           (SELECT reltuples FROM pg_class WHERE oid = '"SearchPosting"'::regclass)::float8 AS postings,
+           s.most_common_vals::text::text[] AS lexemes, s.most_common_freqs::float8[] AS freqs
+    FROM (SELECT 1) one
+    LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = 'SearchPosting' AND s.attname = 'lexeme'`
+    .then(([row]) => ({
+      labels: Math.max(0, row?.labels ?? 0),
+      postings: Math.max(0, row?.postings ?? 0),
+      common: new Map((row?.lexemes ?? []).map((lexeme, i) => [lexeme, row?.freqs?.[i] ?? 0])),
+    }));
+  value.catch(() => { postingStatistics = null; });
+  postingStatistics = { at: Date.now(), value };
+  return value;
+}
+
+/**
+ * Fills in how many postings each word's lexemes have, where not known yet: counted up to
+ * POSTINGS_COUNT_CAP, and beyond that estimated from the statistics of SearchPosting.lexeme.
+ */
+async function countPostings(words: AnalysedWord[]): Promise<void> {
+  const uncounted = words.filter((w) => w.postings === null && w.lexemes.length > 0);
+  if (uncounted.length === 0) return;
+  const pairs = uncounted.flatMap((w) => w.lexemes.map((lexeme) => [w.term.word, lexeme] as const));
+  const [rows, statistics] = await Promise.all([
+    db().$queryRaw<{ word: string; lexeme: string; postings: number }[]>`
+      SELECT x.word, x.lexeme, c.n::int AS postings
+      FROM unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]) AS x(word, lexeme)
+      CROSS JOIN LATERAL (
+        SELECT count(*) AS n FROM (SELECT 1 FROM "SearchPosting" p WHERE p."lexeme" = x.lexeme LIMIT ${POSTINGS_COUNT_CAP}) s
+      ) c`,
+    readPostingStatistics(),
+  ]);
+  for (const word of uncounted) word.postings = 0;
+  for (const row of rows) {
+    const word = uncounted.find((w) => w.term.word === row.word);
+    if (!word) continue;
+    const common = statistics.common.get(row.lexeme);
+    const estimate = row.postings >= POSTINGS_COUNT_CAP && common !== undefined ? Math.max(row.postings, common * statistics.postings) : row.postings;
+    word.postings = (word.postings ?? 0) + estimate;
+  }
+}
+
+/** The terms of query words (for callers that only need them: the search page's "did you mean"). */
 export async function analyseQuery(words: string[]): Promise<SearchTerm[]> {
-  if (words.length === 0) return [];
-  const rows = await db().$queryRaw<{ word: string; lexeme: string | null; corrections: { lexeme: string; similarity: number }[] | null }[]>`
-    SELECT w.word, lx.lexeme,
-      CASE WHEN lx.lexeme IS NULL OR EXISTS (SELECT 1 FROM "SearchLexeme" k WHERE k."lexeme" = lx.lexeme) THEN NULL
-      ELSE (
-        SELECT json_agg(json_build_object('lexeme', c."lexeme", 'similarity', c.sim) ORDER BY c.sim DESC, c."lexeme")
-        FROM (
-          SELECT s."lexeme", similarity(s."lexeme", lx.lexeme)::float8 AS sim
-          FROM "SearchLexeme" s
-          WHERE s."lexeme" % lx.lexeme
-          ORDER BY sim DESC, s."lexeme"
-          LIMIT ${CORRECTION_CANDIDATES}
-        ) c
-      ) END AS corrections
-    FROM unnest(${words}::text[]) WITH ORDINALITY AS w(word, ord)
-    LEFT JOIN LATERAL (
-      SELECT x AS lexeme FROM unnest(tsvector_to_array(to_tsvector('english', w.word))) AS x LIMIT 1
-    ) lx ON true
-    ORDER BY w.ord`;
-  return rows.map((row) => ({
-    word: row.word,
-    lexeme: row.lexeme,
-    corrections: row.lexeme === null ? [] : chooseCorrections(row.lexeme, (row.corrections ?? []).map((c) => ({ lexeme: c.lexeme, similarity: Number(c.similarity.toFixed(4)) }))),
-  }));
+  return (await analyseWords(words)).map((w) => w.term);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -143,40 +254,30 @@ function textScoreSql(terms: SearchTerm[]): Prisma.Sql {
     * (${1 - SPECIFICITY_WEIGHT}::float8 + ${SPECIFICITY_WEIGHT}::float8 * LEAST(1, ${n}::float8 / GREATEST(length(c.tsv), 1)))`;
 }
 
-/** Review status, votes and auto-interp scores of candidate `c` (and the current-label bonus when known). */
-function qualitySql(withCurrent: boolean): Prisma.Sql {
+/** Review status, votes and auto-interp scores of candidate `c`, with the current-label bonus. */
+function qualitySql(): Prisma.Sql {
   return Prisma.sql`
   (CASE c."status" WHEN 'accepted' THEN ${STATUS_FACTOR.accepted}::float8 WHEN 'draft' THEN ${STATUS_FACTOR.draft}::float8
                    ELSE ${STATUS_FACTOR.rejected}::float8 END)
-  ${withCurrent ? Prisma.sql`* (CASE WHEN c."isCurrent" THEN ${CURRENT_LABEL_BONUS}::float8 ELSE 1 END)` : Prisma.empty}
+  * (CASE WHEN c."isCurrent" THEN ${CURRENT_LABEL_BONUS}::float8 ELSE 1 END)
   * (1 + sign(c."voteScore"::float8) * LEAST(${VOTE_CAP}::float8, ${VOTE_WEIGHT}::float8 * ln(1 + abs(c."voteScore"::float8)))
        + ${DETECTION_WEIGHT}::float8 * (COALESCE(c."detectionScore", 0.5)::float8 - 0.5)
        + ${SIMULATION_WEIGHT}::float8 * COALESCE(c."simulationScore", 0)::float8)`;
 }
 
-interface LabelRow extends LabelHitRow {
-  candidateCount: number;
-}
+/** The columns of a shortlisted label (`l`) that scoring needs. */
+const SHORTLIST_COLUMNS = Prisma.sql`l."id" AS "labelId", l."featureId", l."text", l."searchVector" AS tsv, l."source"::text AS "source",
+  l."status"::text AS "status", l."voteScore", l."detectionScore", l."simulationScore"`;
 
-async function rankLabels(tsquery: string, terms: SearchTerm[], query: LabelSearchQuery): Promise<LabelRow[]> {
+/**
+ * The shortlist (a CTE named `shortlist`, written by `shortlistSql`) scored in full, one result
+ * per feature, keyset-paginated; with how many labels were shortlisted and read.
+ */
+function rankShortlistSql(shortlistSql: Prisma.Sql, terms: SearchTerm[], query: LabelSearchQuery, read: Prisma.Sql): Prisma.Sql {
   const cursor = decodeSearchCursor(query.after);
-  const conditions = featureConditions(query, Prisma.sql`l."source"`);
-  // Feature is joined before the limit only when a filter needs it
-  const filtered = conditions.length > 0;
-  return db().$queryRaw<LabelRow[]>`
-    WITH candidates AS MATERIALIZED (
-      SELECT l."id" AS "labelId", l."featureId", l."text", l."searchVector" AS tsv, l."source"::text AS "source", l."status"::text AS "status",
-             l."voteScore", l."detectionScore", l."simulationScore"
-      FROM "Label" l
-      ${filtered ? Prisma.sql`JOIN "Feature" f ON f."id" = l."featureId"` : Prisma.empty}
-      WHERE l."searchVector" @@ ${tsquery}::tsquery ${andAll(conditions)}
-      LIMIT ${CANDIDATE_LIMIT + 1}
-    ), shortlist AS MATERIALIZED (
-      SELECT c.* FROM candidates c
-      ORDER BY ${qualitySql(false)} * (0.75 + 0.25 * LEAST(1, ${BREVITY_CHARS}::float8 / GREATEST(length(c."text"), 1))) DESC, c."labelId"
-      LIMIT ${SHORTLIST_LIMIT}
-    ), scored AS (
-      SELECT c.*, (${textScoreSql(terms)}) * ${qualitySql(true)} AS score
+  return Prisma.sql`
+    ${shortlistSql}, scored AS (
+      SELECT c.*, (${textScoreSql(terms)}) * ${qualitySql()} AS score
       FROM (
         SELECT s.*, f."saeId", f."index", f."density", f."maxActivation", f."dead",
                (f."currentLabelId" = s."labelId") AS "isCurrent"
@@ -185,16 +286,166 @@ async function rankLabels(tsquery: string, terms: SearchTerm[], query: LabelSear
     ), best AS (
       SELECT DISTINCT ON ("featureId") * FROM scored ORDER BY "featureId", score DESC, "labelId"
     )
-    SELECT b."labelId", b."featureId", b."text", b."source", b."status", b."voteScore", b."detectionScore",
-           b."simulationScore", b."isCurrent", b."saeId", b."index", b."density", b."maxActivation", b."dead", b.score,
-           s."name" AS "saeName", s."hookName", m."name" AS "modelName",
-           (SELECT count(*) FROM candidates)::int AS "candidateCount"
-    FROM best b
-    JOIN "Sae" s ON s."id" = b."saeId"
-    JOIN "Model" m ON m."id" = s."modelId"
-    ${afterCursor(Prisma.sql`b.score`, Prisma.sql`b."featureId"`, cursor)}
-    ORDER BY b.score DESC, b."featureId" DESC
-    LIMIT ${query.limit + 1}`;
+    SELECT r.*, st."shortlisted", st."read"
+    FROM (SELECT (SELECT count(*) FROM shortlist)::int AS "shortlisted", (${read})::int AS "read") st
+    LEFT JOIN LATERAL (
+      SELECT b."labelId", b."featureId", b."text", b."source", b."status", b."voteScore", b."detectionScore",
+             b."simulationScore", b."isCurrent", b."saeId", b."index", b."density", b."maxActivation", b."dead", b.score,
+             s."name" AS "saeName", s."hookName", m."name" AS "modelName"
+      FROM best b
+      JOIN "Sae" s ON s."id" = b."saeId"
+      JOIN "Model" m ON m."id" = s."modelId"
+      ${afterCursor(Prisma.sql`b.score`, Prisma.sql`b."featureId"`, cursor)}
+      ORDER BY b.score DESC, b."featureId" DESC
+      LIMIT ${query.limit + 1}
+    ) r ON true
+    ORDER BY r.score DESC, r."featureId" DESC`;
+}
+
+/** Result rows, and one row of nulls but the counts when there are no results. */
+type RankedRow = (LabelHitRow | { [K in keyof LabelHitRow]: null }) & { shortlisted: number; read: number };
+
+/** The scored rows of a ranking query, and its counts: labels shortlisted, postings or candidates read. */
+function rankedResult(rows: RankedRow[]): { hits: LabelHitRow[]; shortlisted: number; read: number } {
+  return {
+    hits: rows.filter((row): row is LabelHitRow & { shortlisted: number; read: number } => row.labelId !== null),
+    shortlisted: rows[0]?.shortlisted ?? 0,
+    read: rows[0]?.read ?? 0,
+  };
+}
+
+interface Ranking {
+  rows: LabelHitRow[];
+  /** Labels that were scored. */
+  ranked: number;
+  /** Whether more labels may match than were scored. */
+  truncated: boolean;
+}
+
+/**
+ * How well a walked label `w` matches `word`: the weight of the best of its lexemes the label has,
+ * looked up in SearchPosting's key (every posting of a label has the label's prior); null if none.
+ */
+function wordWeightSql(word: AnalysedWord): Prisma.Sql {
+  return Prisma.sql`(SELECT max(t.weight) FROM unnest(${word.lexemes}::text[], ${word.weights}::float8[]) AS t(lexeme, weight)
+    WHERE EXISTS (SELECT 1 FROM "SearchPosting" q WHERE q."lexeme" = t.lexeme AND q."prior" = w."prior" AND q."labelId" = w."labelId"))`;
+}
+
+/**
+ * Ranks from the postings alone: reads the `walking` word's postings (or, relaxed, every word's)
+ * in prior order, best first, within the filters; keeps the labels that have every other word
+ * (strict) up to SHORTLIST_LIMIT, scores them from what their postings carry (text relevance ×
+ * quality × current-label bonus, as lib/search/ranking.ts defines it), one result per feature,
+ * and reads Label and Feature only for the page it returns. `walk` postings at most are read.
+ */
+async function rankByPostings(words: AnalysedWord[], walking: AnalysedWord | null, walk: number, query: LabelSearchQuery): Promise<RankedRow[]> {
+  const cursor = decodeSearchCursor(query.after);
+  const walked = walking ? [walking] : words;
+  const lexemes = walked.flatMap((w) => w.lexemes);
+  const weights = walked.flatMap((w) => w.weights);
+  const probed = walking ? words.filter((w) => w !== walking) : words;
+  const n = words.length;
+  const matchSum = Prisma.join([
+    ...(walking ? [Prisma.sql`m.w0`] : []),
+    ...probed.map((_, i) => Prisma.raw(`COALESCE(m.w${i + 1}, 0)`)),
+  ], " + ");
+  return queryPrepared<RankedRow>(Prisma.sql`
+    WITH walked AS MATERIALIZED (
+      SELECT w.*, lx.weight FROM unnest(${lexemes}::text[], ${weights}::float8[]) AS lx(lexeme, weight)
+      CROSS JOIN LATERAL (
+        SELECT p."prior", p."labelId", p."featureId", p."quality", p."lexemeCount", p."isCurrent" FROM "SearchPosting" p
+        WHERE p."lexeme" = lx.lexeme ${andAll(postingConditions(query))}
+        ORDER BY p."prior" DESC, p."labelId" DESC
+        LIMIT ${walk}
+      ) w
+      ORDER BY w."prior" DESC, w."labelId" DESC
+      LIMIT ${walk}
+    ), labels AS (
+      SELECT "prior", "labelId", min("featureId") AS "featureId", min("quality") AS "quality", min("lexemeCount") AS "lexemeCount",
+             bool_or("isCurrent") AS "isCurrent", max(weight) AS w0
+      FROM walked GROUP BY "prior", "labelId"
+    ), matched AS MATERIALIZED (
+      SELECT m."labelId", m."featureId", m."isCurrent",
+             ((${matchSum}) / ${n}::float8)
+             * (${1 - SPECIFICITY_WEIGHT}::float8 + ${SPECIFICITY_WEIGHT}::float8 * LEAST(1, ${n}::float8 / GREATEST(m."lexemeCount", 1)))
+             * m."quality" * (CASE WHEN m."isCurrent" THEN ${CURRENT_LABEL_BONUS}::float8 ELSE 1 END) AS score
+      FROM (
+        SELECT w.* ${probed.length ? Prisma.sql`, ${Prisma.join(probed.map((word, i) => Prisma.sql`${wordWeightSql(word)} AS ${Prisma.raw(`w${i + 1}`)}`), ", ")}` : Prisma.empty}
+        FROM labels w
+        ORDER BY w."prior" DESC, w."labelId" DESC
+      ) m
+      ${walking && probed.length ? Prisma.sql`WHERE ${Prisma.join(probed.map((_, i) => Prisma.raw(`m.w${i + 1} IS NOT NULL`)), " AND ")}` : Prisma.empty}
+      ORDER BY m."prior" DESC, m."labelId" DESC
+      LIMIT ${SHORTLIST_LIMIT}
+    ), best AS (
+      SELECT DISTINCT ON ("featureId") * FROM matched ORDER BY "featureId", score DESC, "labelId"
+    ), page AS (
+      SELECT * FROM best b ${afterCursor(Prisma.sql`b.score`, Prisma.sql`b."featureId"`, cursor)}
+      ORDER BY score DESC, "featureId" DESC LIMIT ${query.limit + 1}
+    )
+    SELECT r.*, st."shortlisted", st."read"
+    FROM (SELECT (SELECT count(*) FROM matched)::int AS "shortlisted", (SELECT count(*) FROM walked)::int AS "read") st
+    LEFT JOIN LATERAL (
+      SELECT b."labelId", b."featureId", l."text", l."source"::text AS "source", l."status"::text AS "status", l."voteScore",
+             l."detectionScore", l."simulationScore", b."isCurrent", f."saeId", f."index", f."density", f."maxActivation", f."dead",
+             b.score, s."name" AS "saeName", s."hookName", mo."name" AS "modelName"
+      FROM page b
+      JOIN "Label" l ON l."id" = b."labelId"
+      JOIN "Feature" f ON f."id" = b."featureId"
+      JOIN "Sae" s ON s."id" = f."saeId"
+      JOIN "Model" mo ON mo."id" = s."modelId"
+    ) r ON true
+    ORDER BY r.score DESC, r."featureId" DESC`);
+}
+
+/**
+ * The fallback for words that rarely occur together: the GIN index intersects them, the first
+ * CANDIDATE_LIMIT + 1 labels found are ordered by prior, and the best SHORTLIST_LIMIT ranked.
+ */
+async function rankByIndex(tsquery: string, terms: SearchTerm[], query: LabelSearchQuery): Promise<RankedRow[]> {
+  const conditions = featureConditions(query, Prisma.sql`l."source"`);
+  const shortlist = Prisma.sql`
+    WITH candidates AS MATERIALIZED (
+      SELECT l."id" FROM "Label" l
+      ${conditions.length > 0 ? Prisma.sql`JOIN "Feature" f ON f."id" = l."featureId"` : Prisma.empty}
+      WHERE l."searchVector" @@ ${tsquery}::tsquery ${andAll(conditions)}
+      LIMIT ${CANDIDATE_LIMIT + 1}
+    ), shortlist AS MATERIALIZED (
+      SELECT ${SHORTLIST_COLUMNS}
+      FROM candidates c JOIN "Label" l ON l."id" = c."id"
+      ORDER BY featurescope_label_prior(l."status", l."voteScore", l."detectionScore", l."simulationScore", length(l."text")) DESC, l."id" DESC
+      LIMIT ${SHORTLIST_LIMIT}
+    )`;
+  return queryPrepared<RankedRow>(rankShortlistSql(shortlist, terms, query, Prisma.sql`SELECT count(*) FROM candidates`));
+}
+
+/**
+ * One ranking of the query's words: every word (`all`) or any. The rarest word's postings are
+ * read best-prior first; with several words, the labels among them that have the others too.
+ */
+async function rank(words: AnalysedWord[], all: boolean, query: LabelSearchQuery): Promise<Ranking> {
+  const terms = words.map((w) => w.term);
+  const searched = words.filter((w) => w.lexemes.length > 0);
+  if (!all || searched.length === 1) {
+    const { hits, shortlisted, read } = rankedResult(await rankByPostings(searched, all ? searched[0] : null, SHORTLIST_LIMIT, query));
+    return { rows: hits, ranked: shortlisted, truncated: read >= SHORTLIST_LIMIT };
+  }
+  const [, statistics] = await Promise.all([countPostings(searched), readPostingStatistics()]);
+  const rarest = searched.reduce((a, b) => ((b.postings ?? Infinity) < (a.postings ?? Infinity) ? b : a));
+  // labels among the rarest word's first WALK_LIMIT postings expected to have the other words too
+  // (as if words were independent): too few, and the GIN index intersects the words instead
+  const share = searched.filter((w) => w !== rarest).reduce((p, w) => p * Math.min(1, (w.postings ?? 0) / Math.max(statistics.labels, 1)), 1);
+  const walkable = (rarest.postings ?? 0) <= WALK_LIMIT || statistics.labels === 0 || WALK_LIMIT * share >= SHORTLIST_LIMIT / 2;
+  if (walkable) {
+    const walked = rankedResult(await rankByPostings(searched, rarest, WALK_LIMIT, query));
+    // the best-prior labels with every word filled the shortlist, or the rarest word had no more postings
+    if (walked.shortlisted >= SHORTLIST_LIMIT || walked.read < WALK_LIMIT) {
+      return { rows: walked.hits, ranked: walked.shortlisted, truncated: walked.shortlisted >= SHORTLIST_LIMIT };
+    }
+  }
+  // every word as its explicit lexemes: GIN intersects exact entries far faster than prefix matches
+  const indexed = rankedResult(await rankByIndex(everyWordTsquery(searched.map((w) => w.lexemes)) as string, terms, query));
+  return { rows: indexed.hits, ranked: indexed.shortlisted, truncated: indexed.read > CANDIDATE_LIMIT };
 }
 
 /**
@@ -205,38 +456,39 @@ async function rankLabels(tsquery: string, terms: SearchTerm[], query: LabelSear
  */
 export async function searchLabels(query: LabelSearchQuery): Promise<LabelSearchPage> {
   const empty: LabelSearchPage = { terms: [], relaxed: false, candidates: 0, truncated: false, results: [], nextCursor: null };
-  const words = queryWords(query.q);
-  if (words.length === 0) return empty;
+  const queryWordList = queryWords(query.q);
+  if (queryWordList.length === 0) return empty;
   await syncSearchLexicon();
-  const terms = await analyseQuery(words);
-  const strict = candidateTsquery(terms, true);
-  if (strict === null) return { ...empty, terms };
+  const words = await analyseWords(queryWordList);
+  const terms = words.map((w) => w.term);
+  if (words.every((w) => w.lexemes.length === 0)) return { ...empty, terms };
 
+  const searchedWords = words.filter((w) => w.lexemes.length > 0).length;
   let relaxed = false;
-  let rows = await rankLabels(strict, terms, query);
-  const searchedTerms = terms.filter((t) => t.lexeme !== null).length;
-  if (rows.length === 0 && !query.after && searchedTerms > 1) {
-    rows = await rankLabels(candidateTsquery(terms, false) as string, terms, query);
+  let ranking = await rank(words, true, query);
+  if (ranking.rows.length === 0 && !query.after && searchedWords > 1) {
+    ranking = await rank(words, false, query);
     relaxed = true;
-  } else if (query.after && searchedTerms > 1) {
+  } else if (query.after && searchedWords > 1) {
     // a later page of a relaxed search: the cursor came from the relaxed ranking
-    const probe = await rankLabels(strict, terms, { ...query, after: undefined, limit: 1 });
-    if (probe.length === 0) {
-      rows = await rankLabels(candidateTsquery(terms, false) as string, terms, query);
+    const probe = await rank(words, true, { ...query, after: undefined, limit: 1 });
+    if (probe.rows.length === 0) {
+      ranking = await rank(words, false, query);
       relaxed = true;
     }
   }
 
+  const { rows } = ranking;
   const hasMore = rows.length > query.limit;
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
-  const candidates = page[0]?.candidateCount ?? 0;
+  const highlight = highlighter(terms);
   return {
     terms,
     relaxed,
-    candidates: Math.min(candidates, CANDIDATE_LIMIT),
-    truncated: candidates > CANDIDATE_LIMIT,
-    results: page.map((row) => labelHit(row, highlightRanges(row.text, terms))),
+    candidates: ranking.ranked,
+    truncated: ranking.truncated,
+    results: page.map((row) => labelHit(row, highlight(row.text))),
     nextCursor: hasMore && last ? encodeSearchCursor(last.score, last.featureId) : null,
   };
 }

@@ -23,53 +23,77 @@ export function trigrams(text: string): Set<string> {
   const result = new Set<string>();
   for (const match of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
     const padded = `  ${match[0]} `;
-    const chars = [...padded];
-    for (let i = 0; i + 3 <= chars.length; i++) result.add(chars.slice(i, i + 3).join(""));
+    // code points, not UTF-16 units, where the word has characters outside the BMP
+    const chars = /[\uD800-\uDFFF]/.test(padded) ? [...padded] : null;
+    const n = chars ? chars.length : padded.length;
+    for (let i = 0; i + 3 <= n; i++) result.add(chars ? chars.slice(i, i + 3).join("") : padded.slice(i, i + 3));
   }
   return result;
 }
 
-/** pg_trgm's similarity(): shared trigrams over all trigrams of both strings. */
-export function trigramSimilarity(a: string, b: string): number {
-  const left = trigrams(a);
-  const right = trigrams(b);
+function similarityOfSets(left: Set<string>, right: Set<string>): number {
   if (left.size === 0 || right.size === 0) return 0;
   let shared = 0;
   for (const trigram of left) if (right.has(trigram)) shared++;
   return shared / (left.size + right.size - shared);
 }
 
+/** pg_trgm's similarity(): shared trigrams over all trigrams of both strings. */
+export function trigramSimilarity(a: string, b: string): number {
+  return similarityOfSets(trigrams(a), trigrams(b));
+}
+
 /** Below this a word of the label is not highlighted as a typo match of a query word. */
 export const HIGHLIGHT_MIN_SIMILARITY = 0.4;
 
-function wordMatches(word: string, terms: SearchTerm[]): boolean {
-  const lower = word.toLowerCase();
-  for (const term of terms) {
-    // stop words were not searched for, so they are not highlighted either
-    if (term.lexeme === null) continue;
-    // the stem as a prefix covers inflections (bridg → bridges); short stems must match whole
-    const stems = [term.lexeme, ...term.corrections.map((c) => c.lexeme)];
-    if (stems.some((stem) => (stem.length >= MIN_PREFIX_LENGTH ? lower.startsWith(stem) : lower === stem))) return true;
-    if (lower.length >= MIN_PREFIX_LENGTH && trigramSimilarity(lower, term.word) >= HIGHLIGHT_MIN_SIMILARITY) return true;
-    // swapped letters share few trigrams: "Bridge" for "brigde" is one edit away
-    if (isOneEditTypo(lower, term.word)) return true;
-  }
-  return false;
+/** Whether a word of a label matches one of the query's terms (each term's stems and trigrams prepared once). */
+function wordMatcher(terms: SearchTerm[]): (word: string) => boolean {
+  // stop words were not searched for, so they are not highlighted either
+  const prepared = terms
+    .filter((term) => term.lexeme !== null)
+    .map((term) => ({
+      word: term.word,
+      stems: [term.lexeme as string, ...term.corrections.map((c) => c.lexeme)],
+      trigrams: trigrams(term.word),
+    }));
+  return (word) => {
+    const lower = word.toLowerCase();
+    let wordTrigrams: Set<string> | null = null;
+    for (const term of prepared) {
+      // the stem as a prefix covers inflections (bridg → bridges); short stems must match whole
+      if (term.stems.some((stem) => (stem.length >= MIN_PREFIX_LENGTH ? lower.startsWith(stem) : lower === stem))) return true;
+      if (lower.length >= MIN_PREFIX_LENGTH) {
+        wordTrigrams ??= trigrams(lower);
+        if (similarityOfSets(wordTrigrams, term.trigrams) >= HIGHLIGHT_MIN_SIMILARITY) return true;
+      }
+      // swapped letters share few trigrams: "Bridge" for "brigde" is one edit away
+      if (isOneEditTypo(lower, term.word)) return true;
+    }
+    return false;
+  };
+}
+
+/** A function giving the ranges of the words of a text that match the query's terms (see highlightRanges). */
+export function highlighter(terms: SearchTerm[]): (text: string) => TextRange[] {
+  const matches = wordMatcher(terms);
+  return (text) => {
+    const ranges: TextRange[] = [];
+    for (const match of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+      if (!matches(match[0])) continue;
+      const start = match.index;
+      const end = start + match[0].length;
+      const last = ranges[ranges.length - 1];
+      // "Golden Gate" is one highlight, not two
+      if (last && /^\s*$/.test(text.slice(last.end, start))) last.end = end;
+      else ranges.push({ start, end });
+    }
+    return ranges;
+  };
 }
 
 /** Ranges of the words in `text` that match the query's terms, in order, merged when adjacent. */
 export function highlightRanges(text: string, terms: SearchTerm[]): TextRange[] {
-  const ranges: TextRange[] = [];
-  for (const match of text.matchAll(/[\p{L}\p{N}]+/gu)) {
-    if (!wordMatches(match[0], terms)) continue;
-    const start = match.index;
-    const end = start + match[0].length;
-    const last = ranges[ranges.length - 1];
-    // "Golden Gate" is one highlight, not two
-    if (last && /^\s*$/.test(text.slice(last.end, start))) last.end = end;
-    else ranges.push({ start, end });
-  }
-  return ranges;
+  return highlighter(terms)(text);
 }
 
 /** Splits text at the ranges: what a renderer walks to show matches without any markup. */

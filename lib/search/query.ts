@@ -55,14 +55,11 @@ export function termVariants(term: SearchTerm): { tsquery: string; kind: "exact"
 }
 
 /**
- * The tsquery that selects candidate labels: every term (one of its variants) when `all`, any term
- * otherwise. Null when no term has a lexeme (only stop words were typed).
+ * The tsquery that selects labels having every word, each word given as the lexemes that count as
+ * it (its stem, the stems it is a prefix of, its corrections): explicit lexemes only, since GIN
+ * intersects exact entries far faster than `prefix:*` ones. Null when no word has a lexeme.
  */
-export function candidateTsquery(terms: SearchTerm[], all: boolean): string | null {
-  const groups = terms
-    .map(termVariants)
-    .filter((variants) => variants.length > 0)
-    .map((variants) => `(${variants.map((v) => v.tsquery).join(" | ")})`);
-  if (groups.length === 0) return null;
-  return groups.join(all ? " & " : " | ");
+export function everyWordTsquery(words: string[][]): string | null {
+  const groups = words.filter((lexemes) => lexemes.length > 0).map((lexemes) => `(${lexemes.map((lexeme) => tsqueryLexeme(lexeme)).join(" | ")})`);
+  return groups.length === 0 ? null : groups.join(" & ");
 }

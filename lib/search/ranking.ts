@@ -32,18 +32,27 @@ export const VOTE_CAP = 0.3;
 export const DETECTION_WEIGHT = 0.3;
 export const SIMULATION_WEIGHT = 0.15;
 
-/** Candidate labels considered per query; beyond this the ranking covers the first ones found. */
-export const CANDIDATE_LIMIT = 2000;
-
 /**
- * Candidates fully scored per query. Text relevance needs each label's tsvector, recomputed from
- * its text (~20–40 µs a label): the candidates are first ordered by what costs nothing — review
- * status, votes, scores and brevity (BREVITY_CHARS / length) — and only this many get the full
- * score. A query that matches fewer labels is ranked exactly; one that matches more returns at most
- * this many features.
+ * Labels fully scored per query (text relevance × quality). Label search reads a word's labels from
+ * SearchPosting in order of their prior (labelPrior: review status, votes, auto-interp scores and
+ * brevity, what needs no query), so these are the best-prior labels that match; a query that
+ * matches fewer is ranked exactly, one that matches more returns at most this many features.
  */
 export const SHORTLIST_LIMIT = 300;
 export const BREVITY_CHARS = 24;
+
+/**
+ * Postings of the rarest word a query with several words reads, in prior order, looking for labels
+ * that also have the other words (SHORTLIST_LIMIT of them). When that many do not have them all,
+ * the query falls back to intersecting the words in the GIN index (CANDIDATE_LIMIT).
+ */
+export const WALK_LIMIT = 2000;
+
+/** Candidate labels the GIN fallback collects (unordered) before ranking by prior. */
+export const CANDIDATE_LIMIT = 2000;
+
+/** Prefix matching reads at most this many vocabulary lexemes that start with the word (shortest first). */
+export const MAX_PREFIX_LEXEMES = 64;
 
 /** Typo corrections: trigram similarity to a vocabulary lexeme at least this, at most this many. */
 export const CORRECTION_MIN_SIMILARITY = 0.35;
@@ -54,4 +63,29 @@ export function qualityMultiplier(voteScore: number, detectionScore: number | nu
   const votes = Math.sign(voteScore) * Math.min(VOTE_CAP, VOTE_WEIGHT * Math.log1p(Math.abs(voteScore)));
   const scores = DETECTION_WEIGHT * ((detectionScore ?? 0.5) - 0.5) + SIMULATION_WEIGHT * (simulationScore ?? 0);
   return 1 + votes + scores;
+}
+
+/** What a label's prior depends on (all columns of Label). */
+export interface PriorInputs {
+  status: keyof typeof STATUS_FACTOR;
+  voteScore: number;
+  detectionScore: number | null;
+  simulationScore: number | null;
+  /** length(text) in PostgreSQL: characters (code points). */
+  textLength: number;
+}
+
+/**
+ * A label's search prior: review status × quality multiplier × brevity (short labels say one thing).
+ * SearchPosting orders each word's labels by it; lib/db/search-postings.ts generates the SQL
+ * function that computes it from these same constants. Rounded to float32 (the column is real).
+ */
+export function labelPrior(label: PriorInputs): number {
+  const brevity = 0.75 + 0.25 * Math.min(1, BREVITY_CHARS / Math.max(label.textLength, 1));
+  return Math.fround(STATUS_FACTOR[label.status] * qualityMultiplier(label.voteScore, label.detectionScore, label.simulationScore) * brevity);
+}
+
+/** A label's quality: review status × quality multiplier (what its score multiplies text relevance by). */
+export function labelQuality(label: Omit<PriorInputs, "textLength">): number {
+  return Math.fround(STATUS_FACTOR[label.status] * qualityMultiplier(label.voteScore, label.detectionScore, label.simulationScore));
 }

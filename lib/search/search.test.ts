@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeSearchCursor, encodeSearchCursor } from "./cursor";
 import { highlightRanges, segments, snippetWindow, trigramSimilarity } from "./highlight";
-import { candidateTsquery, queryWords, termVariants, tsqueryLexeme, type SearchTerm } from "./query";
+import { everyWordTsquery, queryWords, termVariants, tsqueryLexeme, type SearchTerm } from "./query";
 import { qualityMultiplier } from "./ranking";
 import { buildVocabularyIndex, tokenPieces } from "./tokens";
 import { embeddingsConfig, textHash, unitVector } from "./embeddings";
@@ -42,11 +42,10 @@ describe("tsquery building", () => {
     expect(termVariants(term("the", null))).toEqual([]);
   });
 
-  it("requires every term, or any term when relaxed, and is null for only stop words", () => {
-    const terms = [term("golden", "golden"), term("the", null), term("gate", "gate")];
-    expect(candidateTsquery(terms, true)).toBe("('golden' | 'golden':*) & ('gate' | 'gate':*)");
-    expect(candidateTsquery(terms, false)).toBe("('golden' | 'golden':*) | ('gate' | 'gate':*)");
-    expect(candidateTsquery([term("the", null)], true)).toBeNull();
+  it("requires every word through any of its lexemes, quoted, and is null for only stop words", () => {
+    expect(everyWordTsquery([["golden", "goldeneye"], [], ["gate"]])).toBe("('golden' | 'goldeneye') & ('gate')");
+    expect(everyWordTsquery([["o'brien"]])).toBe("('o''brien')");
+    expect(everyWordTsquery([[]])).toBeNull();
   });
 });
 

@@ -21,7 +21,7 @@ export async function provisionTestDatabase(label = "test"): Promise<TestDatabas
   if (external) {
     const url = withDatabase(external, name);
     await ensureDatabase(url);
-    migrate(url);
+    await migrate(url);
     return { url, teardown: () => dropDatabase(url) };
   }
   const port = await findFreePort();
@@ -38,7 +38,7 @@ export async function provisionTestDatabase(label = "test"): Promise<TestDatabas
   });
   const url = embeddedUrl(name, port);
   await ensureDatabase(url);
-  migrate(url);
+  await migrate(url);
   return {
     url,
     teardown: async () => {

@@ -1,0 +1,199 @@
+/**
+ * Label search's quality-ordered inverted index, SearchPosting: one row per (lexeme, label), keyed
+ * by (lexeme, prior, label, …) so that a word's best labels are the last entries of its range in
+ * the primary key. PostgreSQL keeps it in step itself, through triggers on Label (insert, edit,
+ * review, vote, score, delete, truncate) and on Feature (SAE, density, labelled or not), so no
+ * writer anywhere has to know about it.
+ *
+ * Prisma's migration engine cannot apply function bodies, so the functions and triggers are
+ * installed here, after every `migrate deploy` (lib/db/migrate.ts). The SQL is generated from the
+ * ranking constants of lib/search/ranking.ts; its hash is stored as a comment on the prior
+ * function, and when it changes (first install, new ranking constants) the postings are rebuilt.
+ */
+import { createHash } from "node:crypto";
+import pg from "pg";
+import { parseDatabaseUrl } from "./connection";
+import { BREVITY_CHARS, DETECTION_WEIGHT, SIMULATION_WEIGHT, STATUS_FACTOR, VOTE_CAP, VOTE_WEIGHT } from "../search/ranking";
+
+/** A number as a SQL float8 literal. */
+const f8 = (x: number) => `${x}::float8`;
+
+/** A label's quality multiplier in SQL (float8), from its columns as named by `t`. */
+const QUALITY_SQL = (status: string, vote: string, detection: string, simulation: string) => `
+  (CASE ${status} WHEN 'accepted' THEN ${f8(STATUS_FACTOR.accepted)} WHEN 'draft' THEN ${f8(STATUS_FACTOR.draft)} ELSE ${f8(STATUS_FACTOR.rejected)} END)
+    * (1 + sign(${vote}::float8) * LEAST(${f8(VOTE_CAP)}, ${f8(VOTE_WEIGHT)} * ln(1 + abs(${vote}::float8)))
+         + ${f8(DETECTION_WEIGHT)} * (COALESCE(${detection}, 0.5)::float8 - 0.5)
+         + ${f8(SIMULATION_WEIGHT)} * COALESCE(${simulation}, 0)::float8)`;
+
+/**
+ * featurescope_label_quality(status, voteScore, detectionScore, simulationScore) and
+ * featurescope_label_prior(…, length(text)): the SQL twins of lib/search/ranking.ts
+ * labelQuality and labelPrior (a test holds them equal).
+ */
+const PRIOR_FUNCTIONS = [`
+CREATE OR REPLACE FUNCTION featurescope_label_quality(status "LabelStatus", vote_score integer, detection real, simulation real)
+RETURNS real LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT (${QUALITY_SQL("status", "vote_score", "detection", "simulation")})::real
+$fn$`, `
+CREATE OR REPLACE FUNCTION featurescope_label_prior(status "LabelStatus", vote_score integer, detection real, simulation real, text_length integer)
+RETURNS real LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT ((${QUALITY_SQL("status", "vote_score", "detection", "simulation")})
+    * (0.75 + 0.25 * LEAST(1, ${f8(BREVITY_CHARS)} / GREATEST(text_length, 1)::float8)))::real
+$fn$`];
+
+/** A label row's prior and quality, in SQL, for the alias `t` (a Label row, OLD or NEW). */
+const priorOf = (t: string) => `featurescope_label_prior(${t}."status", ${t}."voteScore", ${t}."detectionScore", ${t}."simulationScore", length(${t}."text"))`;
+const qualityOf = (t: string) => `featurescope_label_quality(${t}."status", ${t}."voteScore", ${t}."detectionScore", ${t}."simulationScore")`;
+
+/** Whether a feature counts as unlabelled: the SAE table's meaning (no label, or a rejected one). */
+const unlabelledOf = (t: string) => `(${t}."labelStatus" IS NULL OR ${t}."labelStatus" = 'rejected')`;
+
+/** Every column of SearchPosting, in key order. */
+const POSTING_COLUMNS = `"lexeme", "prior", "labelId", "saeId", "source", "unlabelled", "density", "featureId", "quality", "lexemeCount", "isCurrent"`;
+
+/** The postings of label `l` (of feature `f`), as a SELECT list matching POSTING_COLUMNS. */
+const postingValues = (l: string, f: string) => `x.lexeme, ${priorOf(l)}, ${l}."id", ${f}."saeId", ${l}."source", ${unlabelledOf(f)}, ${f}."density",
+    ${l}."featureId", ${qualityOf(l)}, LEAST(length(${l}."searchVector"), 32767)::smallint, COALESCE(${f}."currentLabelId" = ${l}."id", false)`;
+
+const LABEL_TRIGGER_FUNCTION = `
+CREATE OR REPLACE FUNCTION featurescope_label_postings() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    DELETE FROM "SearchPosting" p
+    USING unnest(tsvector_to_array(OLD."searchVector")) AS x(lexeme)
+    WHERE p."lexeme" = x.lexeme AND p."prior" = ${priorOf("OLD")} AND p."labelId" = OLD."id";
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO "SearchPosting" (${POSTING_COLUMNS})
+    SELECT ${postingValues("NEW", "f")}
+    FROM "Feature" f CROSS JOIN unnest(tsvector_to_array(NEW."searchVector")) AS x(lexeme)
+    WHERE f."id" = NEW."featureId"
+    ON CONFLICT DO NOTHING;
+  END IF;
+  RETURN NULL;
+END
+$fn$`;
+
+const FEATURE_TRIGGER_FUNCTION = `
+CREATE OR REPLACE FUNCTION featurescope_feature_postings() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  UPDATE "SearchPosting" p
+  SET "saeId" = NEW."saeId", "density" = NEW."density", "unlabelled" = ${unlabelledOf("NEW")},
+      "isCurrent" = COALESCE(NEW."currentLabelId" = l."id", false)
+  FROM "Label" l CROSS JOIN unnest(tsvector_to_array(l."searchVector")) AS x(lexeme)
+  WHERE l."featureId" = NEW."id" AND p."lexeme" = x.lexeme AND p."prior" = ${priorOf("l")} AND p."labelId" = l."id";
+  RETURN NULL;
+END
+$fn$`;
+
+const TRUNCATE_FUNCTION = `
+CREATE OR REPLACE FUNCTION featurescope_truncate_postings() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  TRUNCATE "SearchPosting";
+  RETURN NULL;
+END
+$fn$`;
+
+const TRIGGERS = [
+  `DROP TRIGGER IF EXISTS featurescope_label_postings ON "Label"`,
+  `CREATE TRIGGER featurescope_label_postings
+   AFTER INSERT OR DELETE OR UPDATE OF "text", "status", "voteScore", "detectionScore", "simulationScore", "source", "featureId" ON "Label"
+   FOR EACH ROW EXECUTE FUNCTION featurescope_label_postings()`,
+  `DROP TRIGGER IF EXISTS featurescope_label_truncate ON "Label"`,
+  `CREATE TRIGGER featurescope_label_truncate AFTER TRUNCATE ON "Label" FOR EACH STATEMENT EXECUTE FUNCTION featurescope_truncate_postings()`,
+  `DROP TRIGGER IF EXISTS featurescope_feature_postings ON "Feature"`,
+  `CREATE TRIGGER featurescope_feature_postings
+   AFTER UPDATE OF "saeId", "density", "labelStatus", "currentLabelId" ON "Feature"
+   FOR EACH ROW WHEN (OLD."saeId" IS DISTINCT FROM NEW."saeId" OR OLD."density" IS DISTINCT FROM NEW."density"
+                      OR ${unlabelledOf("OLD")} IS DISTINCT FROM ${unlabelledOf("NEW")}
+                      OR OLD."currentLabelId" IS DISTINCT FROM NEW."currentLabelId")
+   EXECUTE FUNCTION featurescope_feature_postings()`,
+];
+
+const ROUTINES = [...PRIOR_FUNCTIONS, LABEL_TRIGGER_FUNCTION, FEATURE_TRIGGER_FUNCTION, TRUNCATE_FUNCTION, ...TRIGGERS];
+
+/** Identifies the routines (and so the priors stored in SearchPosting) installed in a database. */
+export const SEARCH_ROUTINES_VERSION = createHash("sha256").update(ROUTINES.join(";\n")).digest("hex").slice(0, 16);
+
+/** What SearchPosting must hold: every label's postings, computed from Label and Feature now. */
+export const EXPECTED_POSTINGS_SQL = `SELECT ${postingValues("l", "f")}
+   FROM "Label" l JOIN "Feature" f ON f."id" = l."featureId" CROSS JOIN unnest(tsvector_to_array(l."searchVector")) AS x(lexeme)`;
+
+/**
+ * Every label's postings, from scratch, in one statement (the key is rebuilt after the load, which is
+ * far faster than inserting 4–5 million rows into it). Takes the caller's transaction's locks.
+ */
+export const REBUILD_POSTINGS = [
+  `LOCK TABLE "Label" IN SHARE MODE`,
+  `TRUNCATE "SearchPosting"`,
+  `ALTER TABLE "SearchPosting" DROP CONSTRAINT "SearchPosting_pkey"`,
+  `INSERT INTO "SearchPosting" (${POSTING_COLUMNS}) ${EXPECTED_POSTINGS_SQL}`,
+  `ALTER TABLE "SearchPosting" ADD CONSTRAINT "SearchPosting_pkey" PRIMARY KEY (${POSTING_COLUMNS})`,
+];
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(parseDatabaseUrl(url));
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function inTransaction(client: pg.Client, statements: string[]): Promise<void> {
+  await client.query("BEGIN");
+  try {
+    for (const statement of statements) await client.query(statement);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK");
+    throw error;
+  }
+}
+
+/**
+ * Installs the search routines if the database has another version of them (or none), and then
+ * rebuilds every posting. Returns whether anything changed. Safe to call from several processes.
+ */
+export async function installSearchRoutines(url: string): Promise<{ installed: boolean; postings: number }> {
+  return withClient(url, async (client) => {
+    const installedVersion = async () => {
+      const { rows } = await client.query<{ version: string | null }>(
+        `SELECT obj_description(p.oid, 'pg_proc') AS version FROM pg_proc p WHERE p.proname = 'featurescope_label_prior'`,
+      );
+      return rows[0]?.version ?? null;
+    };
+    if ((await installedVersion()) === SEARCH_ROUTINES_VERSION) return { installed: false, postings: -1 };
+    await client.query(`SET maintenance_work_mem = '256MB'`);
+    await client.query("BEGIN");
+    try {
+      // one installer at a time; a second one finds the version in place and installs nothing
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('featurescope_search_routines'))`);
+      if ((await installedVersion()) === SEARCH_ROUTINES_VERSION) {
+        await client.query("COMMIT");
+        return { installed: false, postings: -1 };
+      }
+      for (const statement of ROUTINES) await client.query(statement);
+      for (const statement of REBUILD_POSTINGS) await client.query(statement);
+      await client.query(`COMMENT ON FUNCTION featurescope_label_prior("LabelStatus", integer, real, real, integer) IS '${SEARCH_ROUTINES_VERSION}'`);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK");
+      throw new Error(`installing the label search routines failed: ${(error as Error).message}`);
+    }
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "SearchPosting"`);
+    return { installed: true, postings: Number(rows[0].n) };
+  });
+}
+
+/** Rebuilds every posting (after a bulk load with triggers off). */
+export async function rebuildSearchPostings(url: string): Promise<number> {
+  return withClient(url, async (client) => {
+    await client.query(`SET maintenance_work_mem = '256MB'`);
+    await inTransaction(client, REBUILD_POSTINGS);
+    await client.query(`VACUUM ANALYZE "SearchPosting"`);
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "SearchPosting"`);
+    return Number(rows[0].n);
+  });
+}
