@@ -317,13 +317,17 @@ async function benchLabels() {
     for (const query of queries.slice(0, 20)) await searchLabels(labelSearchQuerySchema.parse(query.params));
     const serial = new Map<QueryClass, number[]>();
     const truncatedCount = { n: 0 };
+    const slowest: { ms: number; query: string; results: number }[] = [];
     for (const query of queries) {
       const t0 = performance.now();
       const page = await searchLabels(labelSearchQuerySchema.parse(query.params));
       const ms = performance.now() - t0;
       if (page.truncated) truncatedCount.n++;
       serial.set(query.cls, [...(serial.get(query.cls) ?? []), ms]);
+      slowest.push({ ms, query: new URLSearchParams(query.params).toString(), results: page.results.length });
     }
+    slowest.sort((a, b) => b.ms - a.ms);
+    console.log(`[bench] slowest serial queries:\n${slowest.slice(0, 8).map((s) => `  ${s.ms.toFixed(1)} ms  ${s.query}  (${s.results} results)`).join("\n")}`);
     // sanity: a typo still finds its word
     const check = await searchLabels(labelSearchQuerySchema.parse({ q: "decepton" }));
     console.log(`[bench] sanity: "decepton" → ${check.results.length} results, first: ${JSON.stringify(check.results[0]?.label.text)}`);

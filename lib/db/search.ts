@@ -12,9 +12,9 @@ import { tokenTexts, unknownToken } from "./features";
 import type { ActivationSearchPage, ActivationSearchQuery, LabelSearchPage, LabelSearchQuery } from "../search/contracts";
 import { decodeSearchCursor, encodeSearchCursor } from "../search/cursor";
 import { highlighter } from "../search/highlight";
-import { everyWordTsquery, MIN_PREFIX_LENGTH, queryWords, termVariants, type SearchTerm } from "../search/query";
+import { everyWordTsquery, MIN_PREFIX_LENGTH, queryWords, wordLexemes, type SearchTerm } from "../search/query";
 import {
-  CANDIDATE_LIMIT, CURRENT_LABEL_BONUS, DETECTION_WEIGHT, MATCH_WEIGHT, MAX_PREFIX_LEXEMES, SHORTLIST_LIMIT,
+  CANDIDATE_LIMIT, CURRENT_LABEL_BONUS, DETECTION_WEIGHT, INDEX_MAX_EXPECTED, MAX_PREFIX_LEXEMES, MIN_WALK_SHORTLIST, SHORTLIST_LIMIT,
   SIMULATION_WEIGHT, SPECIFICITY_WEIGHT, STATUS_FACTOR, VOTE_CAP, VOTE_WEIGHT, WALK_LIMIT,
 } from "../search/ranking";
 import { chooseCorrections, CORRECTION_CANDIDATES } from "../search/typos";
@@ -96,24 +96,30 @@ export async function rebuildSearchLexicon(): Promise<number> {
   return count;
 }
 
-/** A query word as label search reads it: its term, and the lexemes whose postings it reads. */
+/** What the database says about a typed word: its term, and the lexemes it would complete to. */
 interface AnalysedWord {
   term: SearchTerm;
-  /** The lexeme, the vocabulary's lexemes it is a prefix of, and its corrections; no repeats. */
+  /** The vocabulary's lexemes its lexeme is a prefix of (shortest first), if it is the word being typed. */
+  completions: string[];
+}
+
+/** A word of one query: the lexemes whose postings it reads, with their weights (best first). */
+interface QueryWord {
+  term: SearchTerm;
   lexemes: string[];
-  /** How much a label having each of `lexemes` counts as a match of this word (MATCH_WEIGHT). */
   weights: number[];
-  /** Postings of those lexemes, each counted up to POSTINGS_COUNT_CAP; null until a query needs it. */
+  /** Postings of those lexemes, counted up to POSTINGS_COUNT_CAP each (then estimated); null until needed. */
   postings: number | null;
 }
 
-/** Postings counted exactly up to this; a word with more is estimated from the table's statistics. */
+/** Postings counted exactly up to this; a lexeme with more is estimated from the table's statistics. */
 const POSTINGS_COUNT_CAP = 5000;
 const MAX_CACHED_WORDS = 5000;
-/** How long an analysed word (and the posting statistics) are reused. */
+/** How long an analysed word, a lexeme's posting count and the posting statistics are reused. */
 const ANALYSIS_TTL_MS = 60_000;
 /** Words analysed in the last minute, while the vocabulary stayed the same (a sync that adds lexemes drops them). */
 const analysedWords = new Map<string, AnalysedWord>();
+const postingCounts = new Map<string, number>();
 let analysedSince = 0;
 
 /**
@@ -125,6 +131,7 @@ let analysedSince = 0;
 async function analyseWords(words: string[]): Promise<AnalysedWord[]> {
   if (Date.now() - analysedSince > ANALYSIS_TTL_MS) {
     analysedWords.clear();
+    postingCounts.clear();
     analysedSince = Date.now();
   }
   const missing = words.filter((word) => !analysedWords.has(word));
@@ -162,17 +169,22 @@ async function analyseWords(words: string[]): Promise<AnalysedWord[]> {
         lexeme: row.lexeme,
         corrections: row.lexeme === null ? [] : chooseCorrections(row.lexeme, (row.corrections ?? []).map((c) => ({ lexeme: c.lexeme, similarity: Number(c.similarity.toFixed(4)) }))),
       };
-      const weights = new Map<string, number>();
-      const add = (lexeme: string, weight: number) => weights.set(lexeme, Math.max(weight, weights.get(lexeme) ?? 0));
-      if (term.lexeme !== null) {
-        add(term.lexeme, MATCH_WEIGHT.exact);
-        for (const prefixed of row.prefixes ?? []) add(prefixed, MATCH_WEIGHT.prefix);
-        for (const correction of term.corrections) add(correction.lexeme, MATCH_WEIGHT.correction * correction.similarity);
-      }
-      analysedWords.set(row.word, { term, lexemes: [...weights.keys()], weights: [...weights.values()], postings: null });
+      analysedWords.set(row.word, { term, completions: row.prefixes ?? [] });
     }
   }
   return words.map((word) => analysedWords.get(word) as AnalysedWord);
+}
+
+/**
+ * The words of one query with the lexemes each reads: its own and its corrections, and for the
+ * last word — the one being typed — the vocabulary's lexemes it is a prefix of (`landm` finds
+ * "landmarks"; an earlier `log` does not drag in "logic" and "logo").
+ */
+function queryWordsOf(analysed: AnalysedWord[]): QueryWord[] {
+  return analysed.map((word, i) => {
+    const matches = wordLexemes(word.term, i === analysed.length - 1 ? word.completions : []);
+    return { term: word.term, lexemes: matches.map((m) => m.lexeme), weights: matches.map((m) => m.weight), postings: null };
+  });
 }
 
 /** How many labels there are, and the most common lexemes' share of postings (PostgreSQL's statistics). */
@@ -205,27 +217,22 @@ function readPostingStatistics(): Promise<PostingStatistics> {
  * Fills in how many postings each word's lexemes have, where not known yet: counted up to
  * POSTINGS_COUNT_CAP, and beyond that estimated from the statistics of SearchPosting.lexeme.
  */
-async function countPostings(words: AnalysedWord[]): Promise<void> {
-  const uncounted = words.filter((w) => w.postings === null && w.lexemes.length > 0);
-  if (uncounted.length === 0) return;
-  const pairs = uncounted.flatMap((w) => w.lexemes.map((lexeme) => [w.term.word, lexeme] as const));
-  const [rows, statistics] = await Promise.all([
-    db().$queryRaw<{ word: string; lexeme: string; postings: number }[]>`
-      SELECT x.word, x.lexeme, c.n::int AS postings
-      FROM unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]) AS x(word, lexeme)
+async function countPostings(words: QueryWord[]): Promise<void> {
+  const uncounted = [...new Set(words.flatMap((w) => w.lexemes))].filter((lexeme) => !postingCounts.has(lexeme));
+  const statistics = await readPostingStatistics();
+  if (uncounted.length > 0) {
+    const rows = await db().$queryRaw<{ lexeme: string; postings: number }[]>`
+      SELECT x.lexeme, c.n::int AS postings
+      FROM unnest(${uncounted}::text[]) AS x(lexeme)
       CROSS JOIN LATERAL (
         SELECT count(*) AS n FROM (SELECT 1 FROM "SearchPosting" p WHERE p."lexeme" = x.lexeme LIMIT ${POSTINGS_COUNT_CAP}) s
-      ) c`,
-    readPostingStatistics(),
-  ]);
-  for (const word of uncounted) word.postings = 0;
-  for (const row of rows) {
-    const word = uncounted.find((w) => w.term.word === row.word);
-    if (!word) continue;
-    const common = statistics.common.get(row.lexeme);
-    const estimate = row.postings >= POSTINGS_COUNT_CAP && common !== undefined ? Math.max(row.postings, common * statistics.postings) : row.postings;
-    word.postings = (word.postings ?? 0) + estimate;
+      ) c`;
+    for (const row of rows) {
+      const common = statistics.common.get(row.lexeme);
+      postingCounts.set(row.lexeme, row.postings >= POSTINGS_COUNT_CAP && common !== undefined ? Math.max(row.postings, common * statistics.postings) : row.postings);
+    }
   }
+  for (const word of words) word.postings = word.lexemes.reduce((sum, lexeme) => sum + (postingCounts.get(lexeme) ?? 0), 0);
 }
 
 /** The terms of query words (for callers that only need them: the search page's "did you mean"). */
@@ -237,20 +244,15 @@ export async function analyseQuery(words: string[]): Promise<SearchTerm[]> {
 // Label search
 // ---------------------------------------------------------------------------------------------
 
-/** Text relevance of candidate `c` (0–1): mean best match per term, nudged toward specific labels. */
-function textScoreSql(terms: SearchTerm[]): Prisma.Sql {
-  const perTerm = terms
-    .map(termVariants)
-    .filter((variants) => variants.length > 0)
-    .map((variants) => {
-      const cases = variants.map((variant) => {
-        const weight = variant.kind === "correction" ? MATCH_WEIGHT.correction * variant.similarity : MATCH_WEIGHT[variant.kind];
-        return Prisma.sql`CASE WHEN c.tsv @@ ${variant.tsquery}::tsquery THEN ${weight}::float8 ELSE 0 END`;
-      });
-      return cases.length === 1 ? cases[0] : Prisma.sql`GREATEST(${Prisma.join(cases, ", ")})`;
-    });
-  const n = perTerm.length;
-  return Prisma.sql`((${Prisma.join(perTerm, " + ")}) / ${n}::float8)
+/**
+ * Text relevance of candidate `c` (0–1) from its lexemes: per word, the weight of the best of the
+ * word's lexemes the label has; their mean, nudged toward specific labels (few lexemes).
+ */
+function textScoreSql(words: QueryWord[]): Prisma.Sql {
+  const perWord = words.map((word) => Prisma.sql`COALESCE((SELECT max(t.weight) FROM unnest(${word.lexemes}::text[], ${word.weights}::float8[]) AS t(lexeme, weight)
+    WHERE t.lexeme = ANY (tsvector_to_array(c.tsv))), 0)`);
+  const n = perWord.length;
+  return Prisma.sql`((${Prisma.join(perWord, " + ")}) / ${n}::float8)
     * (${1 - SPECIFICITY_WEIGHT}::float8 + ${SPECIFICITY_WEIGHT}::float8 * LEAST(1, ${n}::float8 / GREATEST(length(c.tsv), 1)))`;
 }
 
@@ -273,11 +275,11 @@ const SHORTLIST_COLUMNS = Prisma.sql`l."id" AS "labelId", l."featureId", l."text
  * The shortlist (a CTE named `shortlist`, written by `shortlistSql`) scored in full, one result
  * per feature, keyset-paginated; with how many labels were shortlisted and read.
  */
-function rankShortlistSql(shortlistSql: Prisma.Sql, terms: SearchTerm[], query: LabelSearchQuery, read: Prisma.Sql): Prisma.Sql {
+function rankShortlistSql(shortlistSql: Prisma.Sql, words: QueryWord[], query: LabelSearchQuery, read: Prisma.Sql): Prisma.Sql {
   const cursor = decodeSearchCursor(query.after);
   return Prisma.sql`
     ${shortlistSql}, scored AS (
-      SELECT c.*, (${textScoreSql(terms)}) * ${qualitySql()} AS score
+      SELECT c.*, (${textScoreSql(words)}) * ${qualitySql()} AS score
       FROM (
         SELECT s.*, f."saeId", f."index", f."density", f."maxActivation", f."dead",
                (f."currentLabelId" = s."labelId") AS "isCurrent"
@@ -322,13 +324,23 @@ interface Ranking {
   truncated: boolean;
 }
 
+/** A word with more lexemes than this is looked up in the label's own lexemes rather than by key probes. */
+const MAX_PROBED_LEXEMES = 4;
+
 /**
- * How well a walked label `w` matches `word`: the weight of the best of its lexemes the label has,
- * looked up in SearchPosting's key (every posting of a label has the label's prior); null if none.
+ * How well a walked label `w` matches `word`: the weight of the best of the word's lexemes the
+ * label has; null if none. Few lexemes: probes of SearchPosting's key (every posting of a label
+ * has the label's prior), best lexeme first, stopping at the first the label has. Many (a word
+ * being typed, with its completions): the label's lexemes, read from Label.
  */
-function wordWeightSql(word: AnalysedWord): Prisma.Sql {
-  return Prisma.sql`(SELECT max(t.weight) FROM unnest(${word.lexemes}::text[], ${word.weights}::float8[]) AS t(lexeme, weight)
-    WHERE EXISTS (SELECT 1 FROM "SearchPosting" q WHERE q."lexeme" = t.lexeme AND q."prior" = w."prior" AND q."labelId" = w."labelId"))`;
+function wordWeightSql(word: QueryWord): Prisma.Sql {
+  if (word.lexemes.length <= MAX_PROBED_LEXEMES) {
+    return Prisma.sql`(SELECT t.weight FROM unnest(${word.lexemes}::text[], ${word.weights}::float8[]) AS t(lexeme, weight)
+      WHERE EXISTS (SELECT 1 FROM "SearchPosting" q WHERE q."lexeme" = t.lexeme AND q."prior" = w."prior" AND q."labelId" = w."labelId")
+      LIMIT 1)`;
+  }
+  return Prisma.sql`(SELECT max(t.weight) FROM "Label" lw CROSS JOIN unnest(${word.lexemes}::text[], ${word.weights}::float8[]) AS t(lexeme, weight)
+    WHERE lw."id" = w."labelId" AND t.lexeme = ANY (tsvector_to_array(lw."searchVector")))`;
 }
 
 /**
@@ -338,7 +350,7 @@ function wordWeightSql(word: AnalysedWord): Prisma.Sql {
  * quality × current-label bonus, as lib/search/ranking.ts defines it), one result per feature,
  * and reads Label and Feature only for the page it returns. `walk` postings at most are read.
  */
-async function rankByPostings(words: AnalysedWord[], walking: AnalysedWord | null, walk: number, query: LabelSearchQuery): Promise<RankedRow[]> {
+async function rankByPostings(words: QueryWord[], walking: QueryWord | null, walk: number, query: LabelSearchQuery): Promise<RankedRow[]> {
   const cursor = decodeSearchCursor(query.after);
   const walked = walking ? [walking] : words;
   const lexemes = walked.flatMap((w) => w.lexemes);
@@ -402,29 +414,27 @@ async function rankByPostings(words: AnalysedWord[], walking: AnalysedWord | nul
  * The fallback for words that rarely occur together: the GIN index intersects them, the first
  * CANDIDATE_LIMIT + 1 labels found are ordered by prior, and the best SHORTLIST_LIMIT ranked.
  */
-async function rankByIndex(tsquery: string, terms: SearchTerm[], query: LabelSearchQuery): Promise<RankedRow[]> {
+async function rankByIndex(tsquery: string, words: QueryWord[], query: LabelSearchQuery): Promise<RankedRow[]> {
   const conditions = featureConditions(query, Prisma.sql`l."source"`);
   const shortlist = Prisma.sql`
     WITH candidates AS MATERIALIZED (
-      SELECT l."id" FROM "Label" l
+      SELECT ${SHORTLIST_COLUMNS},
+             featurescope_label_prior(l."status", l."voteScore", l."detectionScore", l."simulationScore", length(l."text")) AS "prior"
+      FROM "Label" l
       ${conditions.length > 0 ? Prisma.sql`JOIN "Feature" f ON f."id" = l."featureId"` : Prisma.empty}
       WHERE l."searchVector" @@ ${tsquery}::tsquery ${andAll(conditions)}
       LIMIT ${CANDIDATE_LIMIT + 1}
     ), shortlist AS MATERIALIZED (
-      SELECT ${SHORTLIST_COLUMNS}
-      FROM candidates c JOIN "Label" l ON l."id" = c."id"
-      ORDER BY featurescope_label_prior(l."status", l."voteScore", l."detectionScore", l."simulationScore", length(l."text")) DESC, l."id" DESC
-      LIMIT ${SHORTLIST_LIMIT}
+      SELECT * FROM candidates c ORDER BY c."prior" DESC, c."labelId" DESC LIMIT ${SHORTLIST_LIMIT}
     )`;
-  return queryPrepared<RankedRow>(rankShortlistSql(shortlist, terms, query, Prisma.sql`SELECT count(*) FROM candidates`));
+  return queryPrepared<RankedRow>(rankShortlistSql(shortlist, words, query, Prisma.sql`SELECT count(*) FROM candidates`));
 }
 
 /**
  * One ranking of the query's words: every word (`all`) or any. The rarest word's postings are
  * read best-prior first; with several words, the labels among them that have the others too.
  */
-async function rank(words: AnalysedWord[], all: boolean, query: LabelSearchQuery): Promise<Ranking> {
-  const terms = words.map((w) => w.term);
+async function rank(words: QueryWord[], all: boolean, query: LabelSearchQuery): Promise<Ranking> {
   const searched = words.filter((w) => w.lexemes.length > 0);
   if (!all || searched.length === 1) {
     const { hits, shortlisted, read } = rankedResult(await rankByPostings(searched, all ? searched[0] : null, SHORTLIST_LIMIT, query));
@@ -432,19 +442,20 @@ async function rank(words: AnalysedWord[], all: boolean, query: LabelSearchQuery
   }
   const [, statistics] = await Promise.all([countPostings(searched), readPostingStatistics()]);
   const rarest = searched.reduce((a, b) => ((b.postings ?? Infinity) < (a.postings ?? Infinity) ? b : a));
-  // labels among the rarest word's first WALK_LIMIT postings expected to have the other words too
-  // (as if words were independent): too few, and the GIN index intersects the words instead
+  // labels expected to have every word, as if words were independent: few, and the GIN index
+  // intersects the words (its cost follows the matches); many, and the rarest word's best postings
+  // are walked (its cost follows how far the walk goes to find them)
   const share = searched.filter((w) => w !== rarest).reduce((p, w) => p * Math.min(1, (w.postings ?? 0) / Math.max(statistics.labels, 1)), 1);
-  const walkable = (rarest.postings ?? 0) <= WALK_LIMIT || statistics.labels === 0 || WALK_LIMIT * share >= SHORTLIST_LIMIT / 2;
-  if (walkable) {
+  const expected = (rarest.postings ?? 0) * share;
+  if (statistics.labels === 0 || expected >= INDEX_MAX_EXPECTED) {
     const walked = rankedResult(await rankByPostings(searched, rarest, WALK_LIMIT, query));
-    // the best-prior labels with every word filled the shortlist, or the rarest word had no more postings
-    if (walked.shortlisted >= SHORTLIST_LIMIT || walked.read < WALK_LIMIT) {
-      return { rows: walked.hits, ranked: walked.shortlisted, truncated: walked.shortlisted >= SHORTLIST_LIMIT };
+    // enough of the best-prior labels with every word (they are the best there are), or the rarest
+    // word had no more postings
+    if (walked.shortlisted >= MIN_WALK_SHORTLIST || walked.read < WALK_LIMIT) {
+      return { rows: walked.hits, ranked: walked.shortlisted, truncated: walked.read >= WALK_LIMIT || walked.shortlisted >= SHORTLIST_LIMIT };
     }
   }
-  // every word as its explicit lexemes: GIN intersects exact entries far faster than prefix matches
-  const indexed = rankedResult(await rankByIndex(everyWordTsquery(searched.map((w) => w.lexemes)) as string, terms, query));
+  const indexed = rankedResult(await rankByIndex(everyWordTsquery(searched.map((w) => w.lexemes)) as string, searched, query));
   return { rows: indexed.hits, ranked: indexed.shortlisted, truncated: indexed.read > CANDIDATE_LIMIT };
 }
 
@@ -459,7 +470,7 @@ export async function searchLabels(query: LabelSearchQuery): Promise<LabelSearch
   const queryWordList = queryWords(query.q);
   if (queryWordList.length === 0) return empty;
   await syncSearchLexicon();
-  const words = await analyseWords(queryWordList);
+  const words = queryWordsOf(await analyseWords(queryWordList));
   const terms = words.map((w) => w.term);
   if (words.every((w) => w.lexemes.length === 0)) return { ...empty, terms };
 

@@ -2,6 +2,7 @@
  * What a researcher typed, turned into search terms: the words of a label query, and the tsquery
  * text PostgreSQL runs against the label index once each word has its lexeme and corrections.
  */
+import { MATCH_WEIGHT } from "./ranking";
 
 /** More words than this add nothing to label search but cost one more check per candidate. */
 export const MAX_QUERY_WORDS = 8;
@@ -34,24 +35,22 @@ export interface SearchTerm {
 export const MIN_PREFIX_LENGTH = 3;
 
 /** A lexeme as a tsquery operand: quoted, with quotes and backslashes escaped. */
-export function tsqueryLexeme(lexeme: string, prefix = false): string {
-  return `'${lexeme.replace(/\\/g, "\\\\").replace(/'/g, "''")}'${prefix ? ":*" : ""}`;
+export function tsqueryLexeme(lexeme: string): string {
+  return `'${lexeme.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
 }
 
-/** Every way a term may match: its lexeme, the lexeme as a prefix, and its corrections. */
-export function termVariants(term: SearchTerm): { tsquery: string; kind: "exact" | "prefix" | "correction"; similarity: number }[] {
+/**
+ * The lexemes that count as a word, with how much each counts (MATCH_WEIGHT), best first: its own
+ * lexeme, its corrections, and `completions` — for the word being typed, the vocabulary's lexemes
+ * its lexeme is a prefix of. Stop words have none.
+ */
+export function wordLexemes(term: SearchTerm, completions: string[] = []): { lexeme: string; weight: number }[] {
   if (term.lexeme === null) return [];
-  const variants: { tsquery: string; kind: "exact" | "prefix" | "correction"; similarity: number }[] = [
-    { tsquery: tsqueryLexeme(term.lexeme), kind: "exact", similarity: 1 },
-  ];
-  if (term.lexeme.length >= MIN_PREFIX_LENGTH) {
-    variants.push({ tsquery: tsqueryLexeme(term.lexeme, true), kind: "prefix", similarity: 1 });
-  }
-  for (const correction of term.corrections) {
-    if (correction.lexeme === term.lexeme) continue;
-    variants.push({ tsquery: tsqueryLexeme(correction.lexeme), kind: "correction", similarity: correction.similarity });
-  }
-  return variants;
+  const weights = new Map<string, number>([[term.lexeme, MATCH_WEIGHT.exact]]);
+  const add = (lexeme: string, weight: number) => weights.set(lexeme, Math.max(weight, weights.get(lexeme) ?? 0));
+  for (const correction of term.corrections) add(correction.lexeme, MATCH_WEIGHT.correction * correction.similarity);
+  if (term.lexeme.length >= MIN_PREFIX_LENGTH) for (const lexeme of completions) add(lexeme, MATCH_WEIGHT.prefix);
+  return [...weights].map(([lexeme, weight]) => ({ lexeme, weight })).sort((x, y) => y.weight - x.weight);
 }
 
 /**

@@ -43,10 +43,22 @@ export const BREVITY_CHARS = 24;
 
 /**
  * Postings of the rarest word a query with several words reads, in prior order, looking for labels
- * that also have the other words (SHORTLIST_LIMIT of them). When that many do not have them all,
- * the query falls back to intersecting the words in the GIN index (CANDIDATE_LIMIT).
+ * that also have the other words (SHORTLIST_LIMIT of them).
  */
 export const WALK_LIMIT = 2000;
+
+/**
+ * A walk that found at least this many labels with every word is kept (they are the best-prior
+ * matches there are, only fewer than SHORTLIST_LIMIT); below it the GIN index takes over. The GIN
+ * index is also used at once when fewer are expected (as if the words were independent).
+ */
+export const MIN_WALK_SHORTLIST = SHORTLIST_LIMIT / 2;
+
+/**
+ * Words expected (as if independent) to share fewer labels than this are intersected in the GIN
+ * index, whose cost follows the number of matches, instead of walking the rarest word's postings.
+ */
+export const INDEX_MAX_EXPECTED = 600;
 
 /** Candidate labels the GIN fallback collects (unordered) before ranking by prior. */
 export const CANDIDATE_LIMIT = 2000;

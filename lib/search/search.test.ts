@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeSearchCursor, encodeSearchCursor } from "./cursor";
 import { highlightRanges, segments, snippetWindow, trigramSimilarity } from "./highlight";
-import { everyWordTsquery, queryWords, termVariants, tsqueryLexeme, type SearchTerm } from "./query";
+import { everyWordTsquery, queryWords, tsqueryLexeme, wordLexemes, type SearchTerm } from "./query";
 import { qualityMultiplier } from "./ranking";
 import { buildVocabularyIndex, tokenPieces } from "./tokens";
 import { embeddingsConfig, textHash, unitVector } from "./embeddings";
@@ -31,15 +31,20 @@ describe("query words", () => {
 describe("tsquery building", () => {
   it("quotes lexemes so quotes and backslashes cannot break out", () => {
     expect(tsqueryLexeme("it's")).toBe("'it''s'");
-    expect(tsqueryLexeme("a\\b", true)).toBe("'a\\\\b':*");
+    expect(tsqueryLexeme("a\\b")).toBe("'a\\\\b'");
   });
 
-  it("gives each term its exact form, a prefix and its corrections; stop words none", () => {
-    expect(termVariants(term("bridges", "bridg", ["bridge"])).map((v) => [v.tsquery, v.kind])).toEqual([
-      ["'bridg'", "exact"], ["'bridg':*", "prefix"], ["'bridge'", "correction"],
+  it("counts a word's own lexeme, its corrections and, when typed last, its completions; stop words none", () => {
+    expect(wordLexemes(term("bridges", "bridg", ["bridge"]), ["bridgeport"])).toEqual([
+      { lexeme: "bridg", weight: 1 }, { lexeme: "bridge", weight: 0.8 * 0.5 }, { lexeme: "bridgeport", weight: 0.75 },
+    ].sort((a, b) => b.weight - a.weight));
+    // a completion that is also a correction counts as the better of the two
+    expect(wordLexemes(term("brid", "brid", ["bride"]), ["bride", "bridg"]).map((m) => [m.lexeme, m.weight])).toEqual([
+      ["brid", 1], ["bride", 0.75], ["bridg", 0.75],
     ]);
-    expect(termVariants(term("at", "at")).map((v) => v.kind)).toEqual(["exact"]);
-    expect(termVariants(term("the", null))).toEqual([]);
+    // stems shorter than MIN_PREFIX_LENGTH are not completed
+    expect(wordLexemes(term("at", "at"), ["atom"])).toEqual([{ lexeme: "at", weight: 1 }]);
+    expect(wordLexemes(term("the", null), ["theory"])).toEqual([]);
   });
 
   it("requires every word through any of its lexemes, quoted, and is null for only stop words", () => {
