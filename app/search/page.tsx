@@ -240,12 +240,12 @@ function LabelSummary({ page }: { page: LabelSearchPage }) {
       {page.relaxed && <p className="search-notice" role="status">No label has all of these words; showing labels with any of them.</p>}
       {page.truncated && (
         <p className="search-notice" role="status">
-          More than {page.candidates.toLocaleString("en")} labels match; the ranking covers the first {page.candidates.toLocaleString("en")} found. Add words or filters to narrow it.
+          More than {page.candidates.toLocaleString("en")} labels match; these are the {page.candidates.toLocaleString("en")} rated best (review, votes, auto-interp scores), ranked. Add words or filters to see others.
         </p>
       )}
       <div className="search-summary">
         <span>
-          {page.results.length === 0 ? "" : `${page.candidates.toLocaleString("en")} matching ${page.candidates === 1 ? "label" : "labels"}; one result per feature, best first.`}
+          {page.results.length === 0 ? "" : `${page.candidates.toLocaleString("en")}${page.truncated ? "+" : ""} matching ${page.candidates === 1 ? "label" : "labels"}; one result per feature, best first.`}
         </span>
         {(corrected.length > 0 || ignored.length > 0) && (
           <span className="search-terms">

@@ -373,9 +373,12 @@ async function rankByPostings(words: QueryWord[], walking: QueryWord | null, wal
       ORDER BY w."prior" DESC, w."labelId" DESC
       LIMIT ${walk}
     ), labels AS (
-      SELECT "prior", "labelId", min("featureId") AS "featureId", min("quality") AS "quality", min("lexemeCount") AS "lexemeCount",
+      ${lexemes.length === 1
+        ? Prisma.sql`SELECT "prior", "labelId", "featureId", "quality", "lexemeCount", "isCurrent", weight AS w0 FROM walked`
+        // a label reached through two of the lexemes counts once, with the better
+        : Prisma.sql`SELECT "prior", "labelId", min("featureId") AS "featureId", min("quality") AS "quality", min("lexemeCount") AS "lexemeCount",
              bool_or("isCurrent") AS "isCurrent", max(weight) AS w0
-      FROM walked GROUP BY "prior", "labelId"
+          FROM walked GROUP BY "prior", "labelId"`}
     ), matched AS MATERIALIZED (
       SELECT m."labelId", m."featureId", m."isCurrent",
              ((${matchSum}) / ${n}::float8)
@@ -385,6 +388,9 @@ async function rankByPostings(words: QueryWord[], walking: QueryWord | null, wal
         SELECT w.* ${probed.length ? Prisma.sql`, ${Prisma.join(probed.map((word, i) => Prisma.sql`${wordWeightSql(word)} AS ${Prisma.raw(`w${i + 1}`)}`), ", ")}` : Prisma.empty}
         FROM labels w
         ORDER BY w."prior" DESC, w."labelId" DESC
+        -- OFFSET 0 keeps the other words' checks out of this subquery, so they run on labels in
+        -- prior order only until the shortlist is full
+        OFFSET 0
       ) m
       ${walking && probed.length ? Prisma.sql`WHERE ${Prisma.join(probed.map((_, i) => Prisma.raw(`m.w${i + 1} IS NOT NULL`)), " AND ")}` : Prisma.empty}
       ORDER BY m."prior" DESC, m."labelId" DESC
@@ -396,7 +402,12 @@ async function rankByPostings(words: QueryWord[], walking: QueryWord | null, wal
       ORDER BY score DESC, "featureId" DESC LIMIT ${query.limit + 1}
     )
     SELECT r.*, st."shortlisted", st."read"
-    FROM (SELECT (SELECT count(*) FROM matched)::int AS "shortlisted", (SELECT count(*) FROM walked)::int AS "read") st
+    FROM (
+      SELECT sl.n AS "shortlisted",
+             -- how far the walk went matters only when the shortlist is not full
+             CASE WHEN sl.n >= ${SHORTLIST_LIMIT} THEN ${walk} ELSE (SELECT count(*) FROM walked)::int END AS "read"
+      FROM (SELECT count(*)::int AS n FROM matched) sl
+    ) st
     LEFT JOIN LATERAL (
       SELECT b."labelId", b."featureId", l."text", l."source"::text AS "source", l."status"::text AS "status", l."voteScore",
              l."detectionScore", l."simulationScore", b."isCurrent", f."saeId", f."index", f."density", f."maxActivation", f."dead",

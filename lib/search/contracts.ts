@@ -97,8 +97,10 @@ export const LabelSearchPageSchema = z
   .object({
     terms: z.array(SearchTermSchema),
     relaxed: z.boolean().meta({ description: "No label had every term, so labels with any term are shown" }),
-    candidates: z.number().int().meta({ description: "Labels that matched (at most candidateLimit are ranked)" }),
-    truncated: z.boolean().meta({ description: "More labels matched than are ranked; narrow the query or add filters" }),
+    candidates: z.number().int().meta({ description: "Labels that matched and were ranked (at most 300)" }),
+    truncated: z.boolean().meta({
+      description: "More labels matched than were ranked: the ranked ones are those rated best (review status, votes, auto-interp scores, brevity); narrow the query or add filters to reach others",
+    }),
     results: z.array(z.object({ feature: SearchFeatureSchema, label: LabelHitSchema, score: z.number() })),
     nextCursor: z.string().nullable(),
   })
