@@ -110,7 +110,17 @@ const TRIGGERS = [
    EXECUTE FUNCTION featurescope_feature_postings()`,
 ];
 
-const ROUTINES = [...PRIOR_FUNCTIONS, LABEL_TRIGGER_FUNCTION, FEATURE_TRIGGER_FUNCTION, TRUNCATE_FUNCTION, ...TRIGGERS];
+/**
+ * Searches read SearchPosting with index-only scans, which fall back to the heap on pages that
+ * hold dead rows (every label write replaces its postings): vacuum it after 1% changes, not the
+ * default 20% (880,000 rows for a million labels). Measured on the benchmark's million labels:
+ * 20,000 label writes left unvacuumed took concurrent search p95 from 40 to 65 ms.
+ */
+const STORAGE = [
+  `ALTER TABLE "SearchPosting" SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_insert_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.02)`,
+];
+
+const ROUTINES = [...STORAGE, ...PRIOR_FUNCTIONS, LABEL_TRIGGER_FUNCTION, FEATURE_TRIGGER_FUNCTION, TRUNCATE_FUNCTION, ...TRIGGERS];
 
 /** Identifies the routines (and so the priors stored in SearchPosting) installed in a database. */
 export const SEARCH_ROUTINES_VERSION = createHash("sha256").update(ROUTINES.join(";\n")).digest("hex").slice(0, 16);
