@@ -10,6 +10,7 @@ import { db, disconnectDb } from "@/lib/db/client";
 import { loadSyntheticFixture, seededRandom, type SyntheticFixture } from "@/lib/fixtures/synthetic";
 import { rebuildSearchLexicon, searchLabels } from "@/lib/db/search";
 import { EXPECTED_POSTINGS_SQL } from "@/lib/db/search-postings";
+import { voteOnLabel } from "@/lib/db/labels";
 import { labelSearchQuerySchema } from "@/lib/search/contracts";
 import {
   CURRENT_LABEL_BONUS, labelPrior, labelQuality, MATCH_WEIGHT, SHORTLIST_LIMIT, SPECIFICITY_WEIGHT, WALK_LIMIT,
@@ -91,6 +92,22 @@ describe("search postings", () => {
     featureIds = featureIds.filter((id) => id !== b);
     expect(await postingDrift()).toEqual({ extra: 0, missing: 0 });
     expect(await db().$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "SearchPosting" WHERE "labelId" IN (${first.id}, ${second.id})`).toEqual([{ n: 0 }]);
+  });
+
+  it("stay consistent, without deadlocks, when people vote on one feature's labels at the same time", async () => {
+    // each vote rewrites its label's postings and may change the feature's current label, which
+    // rewrites the postings of all the feature's labels
+    const featureId = featureIds[20];
+    const targets = await Promise.all(["kelp forests", "kelp and sea urchins", "giant kelp"].map((text) =>
+      db().label.create({ data: { featureId, text, source: "human", status: "accepted" } })));
+    const users = await Promise.all(Array.from({ length: 12 }, (_, i) => db().user.create({ data: { email: `voter${i}@postings.test` } })));
+    const votes = users.flatMap((user, i) => targets.map((label, j) => voteOnLabel(label.id, user.id, (i + j) % 3 === 0 ? -1 : 1)));
+    const outcomes = await Promise.allSettled(votes);
+    expect(outcomes.filter((o) => o.status === "rejected")).toEqual([]);
+    expect(await postingDrift()).toEqual({ extra: 0, missing: 0 });
+    const current = await db().feature.findUniqueOrThrow({ where: { id: featureId }, select: { currentLabelId: true } });
+    const flagged = await db().$queryRaw<{ labelId: number }[]>`SELECT DISTINCT "labelId" FROM "SearchPosting" WHERE "featureId" = ${featureId} AND "isCurrent"`;
+    expect(flagged).toEqual([{ labelId: current.currentLabelId }]);
   });
 
   it("rank the best labels of a word that thousands of labels share, best first, with the defined scores", async () => {
