@@ -63,6 +63,11 @@ test("two editors edit the same label at once; the second sees both versions, me
   await expect(alice.getByRole("listitem", { name: `Label: ${aliceText}` })).toBeVisible();
 
   await bob.getByLabel("Edit label text").fill(bobText);
+  // bob votes while he is still typing: his page re-reads the labels and gets alice's version;
+  // his text and the version he started from must survive it
+  await bob.getByRole("button", { name: `Vote up: ${original.text}` }).click();
+  await expect(bob.getByRole("listitem", { name: `Label: ${aliceText}` })).toBeVisible();
+  await expect(bob.getByLabel("Edit label text")).toHaveValue(bobText);
   await bob.getByRole("button", { name: "Save", exact: true }).click();
   const conflict = bob.getByRole("alert", { name: "Edit conflict" });
   await expect(conflict).toBeVisible();
@@ -100,6 +105,7 @@ test("a reviewer accepts a machine draft", async ({ browser }) => {
   // the card re-read from the server after the review was saved (its "shown" badge, styled like an
   // accepted one, is there before the click, so it cannot tell)
   await expect(draft).toContainText("accepted");
+  await expect(draft.getByRole("status")).toHaveText("Accepted.");
   const status = await withDb(async (prisma) =>
     (await prisma.feature.findFirstOrThrow({ where: { index, sae: { name: SYNTHETIC_SAE_NAME } } })).labelStatus);
   expect(status).toBe("accepted");

@@ -119,6 +119,14 @@ function LabelCard({ label, viewer, saeId, index }: { label: LabelDto; viewer: V
   const [showHistory, setShowHistory] = useState(false);
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
   const [stale, setStale] = useState(false);
+  // a newer version arrived (someone's edit or review, or ours): an edit in progress keeps its text
+  // and the version it started from, so saving it shows the conflict view instead of losing it
+  const [seenVersion, setSeenVersion] = useState(label.version);
+  if (label.version !== seenVersion) {
+    setSeenVersion(label.version);
+    setStale(false);
+    if (!editing) setText(label.text);
+  }
 
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: labelsKey(saeId, index) });
@@ -240,7 +248,7 @@ export function LabelList({ saeId, index, viewer, labels }: { saeId: number; ind
   if (labels.length === 0) return <p className="muted">No labels yet.</p>;
   return (
     <ul className="label-list" style={{ listStyle: "none", padding: 0, margin: 0, display: "grid", gap: "0.5rem" }}>
-      {labels.map((label) => <LabelCard key={`${label.id}-${label.version}`} label={label} viewer={viewer} saeId={saeId} index={index} />)}
+      {labels.map((label) => <LabelCard key={label.id} label={label} viewer={viewer} saeId={saeId} index={index} />)}
     </ul>
   );
 }
