@@ -29,13 +29,13 @@ async function postingDrift(): Promise<{ extra: number; missing: number }> {
   return row;
 }
 
-/** A label's score as lib/search/ranking.ts defines it, for a query of one exact word. */
-async function expectedScore(labelId: number): Promise<number> {
+/** A label's score as lib/search/ranking.ts defines it, for a query of `words` words it has exactly. */
+async function expectedScore(labelId: number, words = 1): Promise<number> {
   const [row] = await db().$queryRaw<{ status: "accepted" | "draft" | "rejected"; voteScore: number; detectionScore: number | null; simulationScore: number | null; lexemes: number; current: boolean }[]>`
     SELECT l."status"::text AS status, l."voteScore", l."detectionScore", l."simulationScore", length(l."searchVector") AS lexemes,
            (f."currentLabelId" = l."id") AS current
     FROM "Label" l JOIN "Feature" f ON f."id" = l."featureId" WHERE l."id" = ${labelId}`;
-  const specificity = 1 - SPECIFICITY_WEIGHT + SPECIFICITY_WEIGHT * Math.min(1, 1 / Math.max(row.lexemes, 1));
+  const specificity = 1 - SPECIFICITY_WEIGHT + SPECIFICITY_WEIGHT * Math.min(1, words / Math.max(row.lexemes, 1));
   return MATCH_WEIGHT.exact * specificity * labelQuality(row) * (row.current ? CURRENT_LABEL_BONUS : 1);
 }
 
@@ -159,7 +159,8 @@ describe("search postings", () => {
     expect(page.relaxed).toBe(false);
     expect(page.results.map((r) => r.label.id).sort()).toEqual(both.map((l) => l.id).sort());
     expect(page.truncated).toBe(false);
-    // accepted before the draft
+    // accepted before the draft, each with the score ranking.ts defines (here from the label's text)
     expect(page.results[2].label.id).toBe(both[0].id);
+    for (const result of page.results) expect(result.score).toBeCloseTo(await expectedScore(result.label.id, 2), 5);
   });
 });
