@@ -1,7 +1,9 @@
 /**
- * The SQL of search: label search (full-text on the Label GIN index, typo correction through the
- * trigram-indexed SearchLexeme vocabulary, ranking with votes and auto-interp scores), activation-
- * text search (the GIN index on ActivationExample.tokenIds), and the vocabulary upkeep they need.
+ * The SQL of search: label search (the quality-ordered SearchPosting index kept by
+ * lib/db/search-postings.ts, the GIN index on Label.searchVector for words that rarely meet, typo
+ * correction through the trigram-indexed SearchLexeme vocabulary, ranking with votes and auto-interp
+ * scores), activation-text search (the GIN index on ActivationExample.tokenIds), and the vocabulary
+ * upkeep they need.
  * docs/SEARCH.md explains the design; lib/search holds the parts that need no database.
  */
 import { Prisma } from "../generated/prisma/client";
