@@ -12,7 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import pg from "pg";
-import { parseDatabaseUrl } from "./connection";
+import { currentDatabaseUrl, parseDatabaseUrl } from "./connection";
 import { BREVITY_CHARS, DETECTION_WEIGHT, SIMULATION_WEIGHT, STATUS_FACTOR, VOTE_CAP, VOTE_WEIGHT } from "../search/ranking";
 
 /** A number as a SQL float8 literal. */
@@ -195,6 +195,30 @@ export async function installSearchRoutines(url: string): Promise<{ installed: b
     const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "SearchPosting"`);
     return { installed: true, postings: Number(rows[0].n) };
   });
+}
+
+let checked: { url: string; done: Promise<void> } | null = null;
+
+/**
+ * Makes sure the database this process searches has the current routines: a database brought up to
+ * date by `prisma migrate deploy` alone (not `npm start`) has the SearchPosting table but no
+ * triggers, and label search would silently find nothing. Checked once per process (one query) at
+ * the first label search; installed, with every posting built, if missing or outdated.
+ */
+export function ensureSearchRoutines(url = currentDatabaseUrl()): Promise<void> {
+  if (checked?.url !== url) {
+    const done = installSearchRoutines(url).then(({ installed, postings }) => {
+      if (installed) console.warn(`[search] installed the label search routines (built ${postings} postings): run migrations through npm start or lib/db/migrate.ts to do this ahead of the first search`);
+    });
+    done.catch(() => { checked = null; });
+    checked = { url, done };
+  }
+  return checked.done;
+}
+
+/** Forgets the check above (tests that remove the routines). */
+export function resetSearchRoutinesCheck(): void {
+  checked = null;
 }
 
 /** Rebuilds every posting (after a bulk load with triggers off). */

@@ -9,6 +9,7 @@
 import { Prisma } from "../generated/prisma/client";
 import { db } from "./client";
 import { queryPrepared } from "./prepared";
+import { ensureSearchRoutines } from "./search-postings";
 import { afterCursor, andAll, featureConditions, labelHit, postingConditions, searchFeature, type LabelHitRow } from "./search-sql";
 import { tokenTexts, unknownToken } from "./features";
 import type { ActivationSearchPage, ActivationSearchQuery, LabelSearchPage, LabelSearchQuery } from "../search/contracts";
@@ -482,7 +483,7 @@ export async function searchLabels(query: LabelSearchQuery): Promise<LabelSearch
   const empty: LabelSearchPage = { terms: [], relaxed: false, candidates: 0, truncated: false, results: [], nextCursor: null };
   const queryWordList = queryWords(query.q);
   if (queryWordList.length === 0) return empty;
-  await syncSearchLexicon();
+  await Promise.all([ensureSearchRoutines(), syncSearchLexicon()]);
   const words = queryWordsOf(await analyseWords(queryWordList));
   const terms = words.map((w) => w.term);
   if (words.every((w) => w.lexemes.length === 0)) return { ...empty, terms };

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, disconnectDb } from "@/lib/db/client";
 import { loadSyntheticFixture, seededRandom, type SyntheticFixture } from "@/lib/fixtures/synthetic";
 import { rebuildSearchLexicon, searchLabels } from "@/lib/db/search";
-import { EXPECTED_POSTINGS_SQL } from "@/lib/db/search-postings";
+import { EXPECTED_POSTINGS_SQL, resetSearchRoutinesCheck } from "@/lib/db/search-postings";
 import { voteOnLabel } from "@/lib/db/labels";
 import { labelSearchQuerySchema } from "@/lib/search/contracts";
 import {
@@ -139,6 +139,22 @@ describe("search postings", () => {
     const drafts = await labels({ q: "zebra", labels: "model", limit: 10 });
     expect(drafts.results.length).toBe(10);
     for (const result of drafts.results) expect(result.label.source).toBe("model");
+  });
+
+  it("are installed by the first label search of a database migrated without them", async () => {
+    // what `prisma migrate deploy` alone leaves: the table, no functions, no triggers, no postings
+    await db().$executeRawUnsafe(`DROP TRIGGER featurescope_label_postings ON "Label"`);
+    await db().$executeRawUnsafe(`DROP TRIGGER featurescope_label_truncate ON "Label"`);
+    await db().$executeRawUnsafe(`DROP TRIGGER featurescope_feature_postings ON "Feature"`);
+    await db().$executeRawUnsafe(`DROP FUNCTION featurescope_label_postings, featurescope_feature_postings, featurescope_truncate_postings, featurescope_label_prior, featurescope_label_quality`);
+    await db().$executeRawUnsafe(`TRUNCATE "SearchPosting"`);
+    resetSearchRoutinesCheck();
+    const page = await labels({ q: "zebra", limit: 3 });
+    expect(page.results.length).toBe(3);
+    expect(await postingDrift()).toEqual({ extra: 0, missing: 0 });
+    // and the triggers work again
+    await db().label.create({ data: { featureId: featureIds[3], text: "okapi stripes", source: "human" } });
+    expect((await labels({ q: "okapi" })).results.map((r) => r.label.text)).toEqual(["okapi stripes"]);
   });
 
   it("find the few labels two common words share, through the index when the walk finds too few", async () => {
