@@ -123,6 +123,23 @@ function labelText(vocabulary: string[], pick: () => number, random: () => numbe
   }
 }
 
+/**
+ * The benchmark's labels, in order, from the seeded generator: `feature` is a uniform draw in [0, 1)
+ * that picks the label's feature. One sequence of draws for loading and for --reuse.
+ */
+function* syntheticLabels(vocabulary: string[], pick: () => number, random: () => number) {
+  for (let i = 0; i < LABELS; i++) {
+    const feature = random();
+    const text = labelText(vocabulary, pick, random);
+    const model = random() < 0.6;
+    const status = model ? "draft" : random() < 0.9 ? "accepted" : "rejected";
+    const votes = random() < 0.8 ? 0 : Math.round((random() - 0.3) * 20);
+    const detection = model ? (0.5 + random() * 0.45).toFixed(3) : null;
+    const simulation = model ? (random() * 0.7).toFixed(3) : null;
+    yield { i, feature, text, source: model ? "model" : "human", status, votes, detection, simulation };
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /**
@@ -203,16 +220,8 @@ async function benchLabels() {
     const { rebuildSearchPostings } = await import("../lib/db/search-postings");
     if (REUSE) {
       for (const row of await sql`SELECT "id" FROM "Sae" ORDER BY "id"`) saeIds.push(row.id);
-      // the load's own draws, in its order, to regenerate its sample texts
-      for (let i = 0; i < LABELS; i++) {
-        random();
-        const text = labelText(vocabulary, pick, random);
-        if (i % 5000 === 0) sampleTexts.push(text);
-        const model = random() < 0.6;
-        if (!model) random();
-        if (random() >= 0.8) random();
-        if (model) { random(); random(); }
-      }
+      // the load's own labels, to regenerate its sample texts
+      for (const label of syntheticLabels(vocabulary, pick, random)) if (label.i % 5000 === 0) sampleTexts.push(label.text);
       [{ postings, lexemes }] = await sql`SELECT (SELECT count(*) FROM "SearchPosting")::int AS postings, (SELECT count(*) FROM "SearchLexeme")::int AS lexemes`;
       console.log(`[bench] reusing ${REUSE}`);
     } else {
@@ -243,16 +252,10 @@ async function benchLabels() {
       const copy = await sql`COPY "Label" ("featureId", "text", "source", "status", "voteScore", "detectionScore", "simulationScore", "updatedAt") FROM STDIN`.writable();
       const escape = (text: string) => text.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n");
       let chunk = "";
-      for (let i = 0; i < LABELS; i++) {
-        const featureId = firstFeature + Math.floor(random() * (lastFeature - firstFeature + 1));
-        const text = labelText(vocabulary, pick, random);
-        if (i % 5000 === 0) sampleTexts.push(text);
-        const model = random() < 0.6;
-        const status = model ? "draft" : random() < 0.9 ? "accepted" : "rejected";
-        const votes = random() < 0.8 ? 0 : Math.round((random() - 0.3) * 20);
-        const detection = model ? (0.5 + random() * 0.45).toFixed(3) : "\\N";
-        const simulation = model ? (random() * 0.7).toFixed(3) : "\\N";
-        chunk += `${featureId}\t${escape(text)}\t${model ? "model" : "human"}\t${status}\t${votes}\t${detection}\t${simulation}\t2026-11-28 00:00:00\n`;
+      for (const label of syntheticLabels(vocabulary, pick, random)) {
+        const featureId = firstFeature + Math.floor(label.feature * (lastFeature - firstFeature + 1));
+        if (label.i % 5000 === 0) sampleTexts.push(label.text);
+        chunk += `${featureId}\t${escape(label.text)}\t${label.source}\t${label.status}\t${label.votes}\t${label.detection ?? "\\N"}\t${label.simulation ?? "\\N"}\t2026-11-28 00:00:00\n`;
         if (chunk.length > 1 << 20) {
           if (!copy.write(chunk)) await new Promise((resolve) => copy.once("drain", resolve));
           chunk = "";

@@ -55,10 +55,16 @@ const POSTING_COLUMNS = `"lexeme", "prior", "labelId", "saeId", "source", "unlab
 const postingValues = (l: string, f: string) => `x.lexeme, ${priorOf(l)}, ${l}."id", ${f}."saeId", ${l}."source", ${unlabelledOf(f)}, ${f}."density",
     ${l}."featureId", ${qualityOf(l)}, LEAST(length(${l}."searchVector"), 32767)::smallint, COALESCE(${f}."currentLabelId" = ${l}."id", false)`;
 
-const LABEL_TRIGGER_FUNCTION = `
-CREATE OR REPLACE FUNCTION featurescope_label_postings() RETURNS trigger LANGUAGE plpgsql AS $fn$
+/** A PL/pgSQL trigger function (AFTER, so its result is ignored) whose body is `body`. */
+const triggerFunction = (name: string, body: string) => `
+CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-  IF TG_OP <> 'INSERT' THEN
+${body}
+  RETURN NULL;
+END
+$fn$`;
+
+const LABEL_TRIGGER_FUNCTION = triggerFunction("featurescope_label_postings", `  IF TG_OP <> 'INSERT' THEN
     DELETE FROM "SearchPosting" p
     USING unnest(tsvector_to_array(OLD."searchVector")) AS x(lexeme)
     WHERE p."lexeme" = x.lexeme AND p."prior" = ${priorOf("OLD")} AND p."labelId" = OLD."id";
@@ -69,30 +75,15 @@ BEGIN
     FROM "Feature" f CROSS JOIN unnest(tsvector_to_array(NEW."searchVector")) AS x(lexeme)
     WHERE f."id" = NEW."featureId"
     ON CONFLICT DO NOTHING;
-  END IF;
-  RETURN NULL;
-END
-$fn$`;
+  END IF;`);
 
-const FEATURE_TRIGGER_FUNCTION = `
-CREATE OR REPLACE FUNCTION featurescope_feature_postings() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  UPDATE "SearchPosting" p
+const FEATURE_TRIGGER_FUNCTION = triggerFunction("featurescope_feature_postings", `  UPDATE "SearchPosting" p
   SET "saeId" = NEW."saeId", "density" = NEW."density", "unlabelled" = ${unlabelledOf("NEW")},
       "isCurrent" = COALESCE(NEW."currentLabelId" = l."id", false)
   FROM "Label" l CROSS JOIN unnest(tsvector_to_array(l."searchVector")) AS x(lexeme)
-  WHERE l."featureId" = NEW."id" AND p."lexeme" = x.lexeme AND p."prior" = ${priorOf("l")} AND p."labelId" = l."id";
-  RETURN NULL;
-END
-$fn$`;
+  WHERE l."featureId" = NEW."id" AND p."lexeme" = x.lexeme AND p."prior" = ${priorOf("l")} AND p."labelId" = l."id";`);
 
-const TRUNCATE_FUNCTION = `
-CREATE OR REPLACE FUNCTION featurescope_truncate_postings() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  TRUNCATE "SearchPosting";
-  RETURN NULL;
-END
-$fn$`;
+const TRUNCATE_FUNCTION = triggerFunction("featurescope_truncate_postings", `  TRUNCATE "SearchPosting";`);
 
 const TRIGGERS = [
   `DROP TRIGGER IF EXISTS featurescope_label_postings ON "Label"`,

@@ -17,8 +17,8 @@ import { decodeSearchCursor, encodeSearchCursor } from "../search/cursor";
 import { highlighter } from "../search/highlight";
 import { everyWordTsquery, MIN_PREFIX_LENGTH, queryWords, wordLexemes, type SearchTerm } from "../search/query";
 import {
-  CANDIDATE_LIMIT, CURRENT_LABEL_BONUS, DETECTION_WEIGHT, INDEX_MAX_EXPECTED, MAX_PREFIX_LEXEMES, MIN_WALK_SHORTLIST, SHORTLIST_LIMIT,
-  SIMULATION_WEIGHT, SPECIFICITY_WEIGHT, STATUS_FACTOR, VOTE_CAP, VOTE_WEIGHT, WALK_LIMIT,
+  CANDIDATE_LIMIT, CURRENT_LABEL_BONUS, INDEX_MAX_EXPECTED, MAX_PREFIX_LEXEMES, MIN_WALK_SHORTLIST, SHORTLIST_LIMIT,
+  SPECIFICITY_WEIGHT, WALK_LIMIT,
 } from "../search/ranking";
 import { chooseCorrections, CORRECTION_CANDIDATES } from "../search/typos";
 import { buildVocabularyIndex, MAX_TOKEN_PIECES, tokenPieces, type VocabularyIndex } from "../search/tokens";
@@ -238,36 +238,25 @@ async function countPostings(words: QueryWord[]): Promise<void> {
   for (const word of words) word.postings = word.lexemes.reduce((sum, lexeme) => sum + (postingCounts.get(lexeme) ?? 0), 0);
 }
 
-/** The terms of query words (for callers that only need them: the search page's "did you mean"). */
-export async function analyseQuery(words: string[]): Promise<SearchTerm[]> {
-  return (await analyseWords(words)).map((w) => w.term);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Label search
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Text relevance of candidate `c` (0–1) from its lexemes: per word, the weight of the best of the
- * word's lexemes the label has; their mean, nudged toward specific labels (few lexemes).
- */
-function textScoreSql(words: QueryWord[]): Prisma.Sql {
-  const perWord = words.map((word) => Prisma.sql`COALESCE((SELECT max(t.weight) FROM unnest(${word.lexemes}::text[], ${word.weights}::float8[]) AS t(lexeme, weight)
-    WHERE t.lexeme = ANY (tsvector_to_array(c.tsv))), 0)`);
-  const n = perWord.length;
-  return Prisma.sql`((${Prisma.join(perWord, " + ")}) / ${n}::float8)
-    * (${1 - SPECIFICITY_WEIGHT}::float8 + ${SPECIFICITY_WEIGHT}::float8 * LEAST(1, ${n}::float8 / GREATEST(length(c.tsv), 1)))`;
+/** The weight of the best of `word`'s lexemes among `lexemes` (a text[] of one label's lexemes); null if none. */
+function bestLexemeWeightSql(word: QueryWord, lexemes: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`(SELECT max(t.weight) FROM unnest(${word.lexemes}::text[], ${word.weights}::float8[]) AS t(lexeme, weight)
+    WHERE t.lexeme = ANY (${lexemes}))`;
 }
 
-/** Review status, votes and auto-interp scores of candidate `c`, with the current-label bonus. */
-function qualitySql(): Prisma.Sql {
-  return Prisma.sql`
-  (CASE c."status" WHEN 'accepted' THEN ${STATUS_FACTOR.accepted}::float8 WHEN 'draft' THEN ${STATUS_FACTOR.draft}::float8
-                   ELSE ${STATUS_FACTOR.rejected}::float8 END)
-  * (CASE WHEN c."isCurrent" THEN ${CURRENT_LABEL_BONUS}::float8 ELSE 1 END)
-  * (1 + sign(c."voteScore"::float8) * LEAST(${VOTE_CAP}::float8, ${VOTE_WEIGHT}::float8 * ln(1 + abs(c."voteScore"::float8)))
-       + ${DETECTION_WEIGHT}::float8 * (COALESCE(c."detectionScore", 0.5)::float8 - 0.5)
-       + ${SIMULATION_WEIGHT}::float8 * COALESCE(c."simulationScore", 0)::float8)`;
+/**
+ * A label's score as lib/search/ranking.ts defines it, from its parts: the sum of each word's match
+ * weight, the label's number of lexemes (specific labels first), its quality, whether it is shown.
+ */
+function scoreSql(parts: { matchSum: Prisma.Sql; words: number; lexemeCount: Prisma.Sql; quality: Prisma.Sql; isCurrent: Prisma.Sql }): Prisma.Sql {
+  const n = parts.words;
+  return Prisma.sql`((${parts.matchSum}) / ${n}::float8)
+    * (${1 - SPECIFICITY_WEIGHT}::float8 + ${SPECIFICITY_WEIGHT}::float8 * LEAST(1, ${n}::float8 / GREATEST(${parts.lexemeCount}, 1)))
+    * ${parts.quality} * (CASE WHEN ${parts.isCurrent} THEN ${CURRENT_LABEL_BONUS}::float8 ELSE 1 END)`;
 }
 
 /** The columns of a shortlisted label (`l`) that scoring needs. */
@@ -282,7 +271,13 @@ function rankShortlistSql(shortlistSql: Prisma.Sql, words: QueryWord[], query: L
   const cursor = decodeSearchCursor(query.after);
   return Prisma.sql`
     ${shortlistSql}, scored AS (
-      SELECT c.*, (${textScoreSql(words)}) * ${qualitySql()} AS score
+      SELECT c.*, ${scoreSql({
+        matchSum: Prisma.join(words.map((word) => Prisma.sql`COALESCE(${bestLexemeWeightSql(word, Prisma.sql`tsvector_to_array(c.tsv)`)}, 0)`), " + "),
+        words: words.length,
+        lexemeCount: Prisma.sql`length(c.tsv)`,
+        quality: Prisma.sql`featurescope_label_quality(c."status"::"LabelStatus", c."voteScore", c."detectionScore", c."simulationScore")`,
+        isCurrent: Prisma.sql`c."isCurrent"`,
+      })} AS score
       FROM (
         SELECT s.*, f."saeId", f."index", f."density", f."maxActivation", f."dead",
                (f."currentLabelId" = s."labelId") AS "isCurrent"
@@ -342,8 +337,7 @@ function wordWeightSql(word: QueryWord): Prisma.Sql {
       WHERE EXISTS (SELECT 1 FROM "SearchPosting" q WHERE q."lexeme" = t.lexeme AND q."prior" = w."prior" AND q."labelId" = w."labelId")
       LIMIT 1)`;
   }
-  return Prisma.sql`(SELECT max(t.weight) FROM "Label" lw CROSS JOIN unnest(${word.lexemes}::text[], ${word.weights}::float8[]) AS t(lexeme, weight)
-    WHERE lw."id" = w."labelId" AND t.lexeme = ANY (tsvector_to_array(lw."searchVector")))`;
+  return bestLexemeWeightSql(word, Prisma.sql`(SELECT tsvector_to_array(lw."searchVector") FROM "Label" lw WHERE lw."id" = w."labelId")`);
 }
 
 /**
@@ -359,7 +353,6 @@ async function rankByPostings(words: QueryWord[], walking: QueryWord | null, wal
   const lexemes = walked.flatMap((w) => w.lexemes);
   const weights = walked.flatMap((w) => w.weights);
   const probed = walking ? words.filter((w) => w !== walking) : words;
-  const n = words.length;
   const matchSum = Prisma.join([
     ...(walking ? [Prisma.sql`m.w0`] : []),
     ...probed.map((_, i) => Prisma.raw(`COALESCE(m.w${i + 1}, 0)`)),
@@ -384,9 +377,7 @@ async function rankByPostings(words: QueryWord[], walking: QueryWord | null, wal
           FROM walked GROUP BY "prior", "labelId"`}
     ), matched AS MATERIALIZED (
       SELECT m."labelId", m."featureId", m."isCurrent",
-             ((${matchSum}) / ${n}::float8)
-             * (${1 - SPECIFICITY_WEIGHT}::float8 + ${SPECIFICITY_WEIGHT}::float8 * LEAST(1, ${n}::float8 / GREATEST(m."lexemeCount", 1)))
-             * m."quality" * (CASE WHEN m."isCurrent" THEN ${CURRENT_LABEL_BONUS}::float8 ELSE 1 END) AS score
+             ${scoreSql({ matchSum, words: words.length, lexemeCount: Prisma.sql`m."lexemeCount"`, quality: Prisma.sql`m."quality"`, isCurrent: Prisma.sql`m."isCurrent"` })} AS score
       FROM (
         SELECT w.* ${probed.length ? Prisma.sql`, ${Prisma.join(probed.map((word, i) => Prisma.sql`${wordWeightSql(word)} AS ${Prisma.raw(`w${i + 1}`)}`), ", ")}` : Prisma.empty}
         FROM labels w
