@@ -63,6 +63,8 @@ export async function importModelAndSaes(request: ImportRequest): Promise<Import
   for (const dir of request.saeDirs) {
     const sae = await validateSae(dir, model.manifest);
     step(`SAE ${dir}: valid (${sae.config.architecture}, ${sae.hookName}, d_sae ${sae.config.dSae})`);
+    // options SAELens itself drops for this architecture: said, so nobody thinks they took effect
+    for (const option of sae.config.ignoredOptions) step(`SAE ${dir}: ignored ${option}`);
     saes.push(sae);
   }
   let params: DashboardParams | undefined;

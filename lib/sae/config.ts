@@ -1,5 +1,9 @@
 // Reads a SAELens cfg.json — the v6 shape and the legacy flat shape — into one normalised SaeConfig,
-// applying SAELens's defaults for missing fields (see shared INTERP.md §2).
+// applying SAELens's defaults for missing fields (see shared INTERP.md §2) and reading each option
+// exactly as SAELens does (sae_lens/saes/*.py and loading/pretrained_sae_loaders.py
+// handle_pre_6_0_config, as of SAELens 6.x): an option SAELens drops for an architecture is dropped
+// here too (and named in `ignoredOptions`), and an option that would change the SAE's math but is
+// not implemented here is refused by name — never silently ignored. docs/RUNTIME.md lists every field.
 import { SaeError } from "./errors";
 
 export const SAE_ARCHITECTURES = ["standard", "topk", "jumprelu", "gated"] as const;
@@ -20,12 +24,16 @@ export interface SaeConfig {
   normalizeActivations: SaeNormalization;
   /**
    * For expected_average_only_in: x is multiplied by this on the way in and divided on the way
-   * out. SAELens folds the factor into the weights when it knows it and then runs the SAE with no
-   * normalisation; a cfg.json may carry it as `norm_scaling_factor` (or
-   * `activation_norm_scaling_factor`). Absent ⇒ 1, which is what SAELens itself does at run time.
+   * out (SAELens SAE.fold_activation_norm_scaling_factor gives the same SAE). A cfg.json carries it
+   * as `norm_scaling_factor` (or `activation_norm_scaling_factor`); without it the SAE is refused
+   * (SAE_NORM_SCALING_FACTOR_MISSING), because its activations would be in the wrong units: SAELens
+   * only warns and runs it unscaled. 1 when there is no normalisation.
    */
   normScalingFactor: number;
+  /** TopK only (SAELens's TopKSAEConfig is the only config with the field; others drop it). */
   rescaleActsByDecoderNorm: boolean;
+  /** cfg.json fields present but without effect for this SAE, as in SAELens (shown on import). */
+  ignoredOptions: string[];
   /** dtype named in the config (weights are converted to float32 on load whatever it says). */
   dtype: string;
   modelName?: string;
@@ -130,6 +138,7 @@ export function parseSaeConfig(json: unknown, source = "cfg.json"): SaeConfig {
     }
   }
 
+  const ignoredOptions: string[] = [];
   const normalizeActivations = parseNormalization(json.normalize_activations, source);
   const factor = json.norm_scaling_factor ?? json.activation_norm_scaling_factor;
   let normScalingFactor = 1;
@@ -140,15 +149,48 @@ export function parseSaeConfig(json: unknown, source = "cfg.json"): SaeConfig {
         `${source}: norm_scaling_factor must be a positive finite number, got ${JSON.stringify(factor)}`,
       );
     }
-    normScalingFactor = factor;
+    if (normalizeActivations === "expected_average_only_in") normScalingFactor = factor;
+    else ignoredOptions.push(`norm_scaling_factor (normalize_activations is ${normalizeActivations})`);
+  } else if (normalizeActivations === "expected_average_only_in") {
+    // SAELens's from_pretrained folds the factor from its pretrained_saes.yaml and otherwise only
+    // warns ("Skipping normalization folding") and runs the SAE on unscaled inputs, which gives
+    // activations in the wrong units. Refuse, and say how to supply the factor.
+    throw new SaeError(
+      "SAE_NORM_SCALING_FACTOR_MISSING",
+      `${source}: normalize_activations is "expected_average_only_in" but cfg.json has no norm_scaling_factor. ` +
+        "The SAE was trained on inputs multiplied by a constant that is not in the folder, so its activations " +
+        'would be wrong. Add "norm_scaling_factor": <value> to cfg.json (SAELens lists it in ' +
+        "sae_lens/pretrained_saes.yaml under the SAE's release and id), or fold it into the weights " +
+        '(W_enc × factor, W_dec ÷ factor, b_dec ÷ factor) and set normalize_activations to "none".',
+    );
   }
 
   const reshape = json.reshape_activations;
   if (reshape !== undefined && reshape !== null && reshape !== "none") {
     throw new SaeError(
-      "SAE_CONFIG_INVALID",
-      `${source}: reshape_activations ${JSON.stringify(reshape)} is not supported (hook_z SAEs are not supported yet)`,
+      "SAE_OPTION_UNSUPPORTED",
+      `${source}: reshape_activations ${JSON.stringify(reshape)} is not supported (hook_z SAEs, which flatten attention heads, are not supported yet)`,
     );
+  }
+  // SAELens renames legacy hook_point_head_index to hook_head_index (metadata): the SAE reads one
+  // attention head's slice of the hook, which this runtime does not do.
+  const headIndex = meta.hook_head_index ?? json.hook_head_index ?? json.hook_point_head_index;
+  if (headIndex !== undefined && headIndex !== null) {
+    throw new SaeError(
+      "SAE_OPTION_UNSUPPORTED",
+      `${source}: hook_head_index ${JSON.stringify(headIndex)} is not supported (the SAE reads one attention head; only whole-hook SAEs are)`,
+    );
+  }
+
+  // Only TopKSAEConfig has rescale_acts_by_decoder_norm; SAELens's from_dict keeps the fields of
+  // the architecture's config class (filter_valid_dataclass_fields), so for the others it is dropped.
+  const rescaleRequested = optionalBoolean(false, json.rescale_acts_by_decoder_norm);
+  const rescaleActsByDecoderNorm = rescaleRequested && architecture === "topk";
+  if (rescaleRequested && !rescaleActsByDecoderNorm) {
+    ignoredOptions.push(`rescale_acts_by_decoder_norm (SAELens applies it to topk SAEs only; this one is ${architecture})`);
+  }
+  if (architecture !== "topk" && json.k !== undefined && json.k !== null) {
+    ignoredOptions.push(`k (only topk SAEs keep the top k; this one is ${architecture})`);
   }
 
   return {
@@ -160,7 +202,8 @@ export function parseSaeConfig(json: unknown, source = "cfg.json"): SaeConfig {
     applyBDecToInput: optionalBoolean(true, json.apply_b_dec_to_input),
     normalizeActivations,
     normScalingFactor,
-    rescaleActsByDecoderNorm: optionalBoolean(false, json.rescale_acts_by_decoder_norm),
+    rescaleActsByDecoderNorm,
+    ignoredOptions,
     dtype: optionalString(json.dtype) ?? "float32",
     modelName: optionalString(meta.model_name, json.model_name),
     hookName: optionalString(meta.hook_name, json.hook_name, json.hook_point),

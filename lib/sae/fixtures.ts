@@ -116,7 +116,13 @@ export interface ReferenceSaeSpec {
   rescaleActsByDecoderNorm: boolean;
 }
 
-/** Plain-JS SAELens encode/decode of ONE token, in float64, for checking the ORT graphs. */
+/**
+ * Plain-JS SAELens encode/decode of ONE token, in float64, for checking the ORT graphs. Written from
+ * SAELens 6.x sae_lens/saes/: sae.py (SAE.process_sae_in, _setup_activation_normalization),
+ * standard_sae.py, topk_sae.py (TopKSAE.encode/decode, the only place rescale_acts_by_decoder_norm
+ * is read), jumprelu_sae.py, gated_sae.py; expected_average_only_in as
+ * SAE.fold_activation_norm_scaling_factor's folded SAE computes it.
+ */
 export function referenceEncodeDecode(
   spec: ReferenceSaeSpec,
   t: Record<string, Float32Array>,
@@ -140,8 +146,10 @@ export function referenceEncodeDecode(
     undo = (y) => y.map((v) => v * std + mu);
   }
   const saeIn = xn.map((v, j) => v - (spec.applyBDecToInput ? t.b_dec[j] : 0));
+  // only TopKSAEConfig has rescale_acts_by_decoder_norm; the other configs drop the field
+  const rescale = spec.rescaleActsByDecoderNorm && spec.architecture === "topk";
   const decNorm = Array.from({ length: dSae }, (_, i) =>
-    spec.rescaleActsByDecoderNorm ? Math.hypot(...t.W_dec.subarray(i * dIn, (i + 1) * dIn)) : 1);
+    rescale ? Math.hypot(...t.W_dec.subarray(i * dIn, (i + 1) * dIn)) : 1);
   const project = (weight: (r: number, i: number) => number, bias: Float32Array) =>
     Array.from({ length: dSae }, (_, i) => {
       let sum = bias[i];

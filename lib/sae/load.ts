@@ -116,15 +116,37 @@ export function readSaeWeights(file: SafetensorsFile, config: SaeConfig, source:
     weights.threshold = weights.log_threshold.map(Math.exp);
     delete weights.log_threshold;
   }
+  refuseFinetuningScalingFactor(file, source);
   const result = weights as unknown as SaeWeights;
   if (config.rescaleActsByDecoderNorm) foldDecoderNorm(result, config);
   return result;
 }
 
 /**
- * rescale_acts_by_decoder_norm multiplies pre-activations by ‖W_dec[i]‖ and divides activations by
- * it before decoding; folding the norms into the encoder (as SAELens's fold_W_dec_norm does) gives
- * the same activations and reconstructions with a plain SAE.
+ * Old SAELens SAEs could carry a `scaling_factor` tensor that multiplied feature activations before
+ * decoding (cfg `finetuning_scaling_factor`). SAELens's read_sae_components_from_disk drops it when
+ * it is all ones and otherwise keeps it as `finetuning_scaling_factor`, which no 6.x SAE class has.
+ * Not implemented here, so refused by name unless it is all ones (torch.allclose's tolerances).
+ */
+function refuseFinetuningScalingFactor(file: SafetensorsFile, source: string): void {
+  for (const name of ["scaling_factor", "finetuning_scaling_factor"]) {
+    if (!file.has(name)) continue;
+    const values = file.toFloat32(name);
+    const index = values.findIndex((v) => !(Math.abs(v - 1) <= 1e-8 + 1e-5));
+    if (index >= 0) {
+      throw new SaeError(
+        "SAE_OPTION_UNSUPPORTED",
+        `${source}: tensor "${name}" (finetuning_scaling_factor) is not supported: it rescales feature activations before decoding and ${name}[${index}] = ${values[index]}, not 1`,
+      );
+    }
+  }
+}
+
+/**
+ * TopK with rescale_acts_by_decoder_norm multiplies pre-activations by ‖W_dec[i]‖ before choosing
+ * the top k and divides activations by it before decoding (SAELens topk_sae.py TopKSAE.encode /
+ * decode). Folding the norms into W_enc and b_enc and normalising W_dec (SAELens _fold_norm_topk)
+ * gives the same activations and reconstructions with a plain TopK SAE.
  */
 function foldDecoderNorm(weights: SaeWeights, config: SaeConfig): void {
   const { dIn, dSae } = config;
@@ -135,17 +157,8 @@ function foldDecoderNorm(weights: SaeWeights, config: SaeConfig): void {
     norms[i] = Math.sqrt(sum) || 1;
   }
   for (let i = 0; i < dSae; i++) for (let j = 0; j < dIn; j++) weights.W_dec[i * dIn + j] /= norms[i];
-  if (config.architecture === "gated") {
-    // gate path is scale-free; only the magnitude path scales: exp(r_mag + log n) = n·exp(r_mag)
-    for (let i = 0; i < dSae; i++) {
-      weights.r_mag![i] += Math.log(norms[i]);
-      weights.b_mag![i] *= norms[i];
-    }
-    return;
-  }
   for (let r = 0; r < dIn; r++) for (let i = 0; i < dSae; i++) weights.W_enc[r * dSae + i] *= norms[i];
   for (let i = 0; i < dSae; i++) weights.b_enc![i] *= norms[i];
-  if (weights.threshold) for (let i = 0; i < dSae; i++) weights.threshold[i] *= norms[i];
 }
 
 function parseConfigInput(input: SaeFiles["config"], source: string): SaeConfig {

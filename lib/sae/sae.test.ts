@@ -60,6 +60,10 @@ describe("SAE encode/decode in ONNX Runtime", () => {
     ["topk, constant_norm_rescale", { architecture: "topk", dIn: 6, dSae: 10, k: 3, normalizeActivations: "constant_norm_rescale" }],
     ["standard, expected_average_only_in ×2.5", { architecture: "standard", dIn: 6, dSae: 10, normalizeActivations: "expected_average_only_in", normScalingFactor: 2.5 }],
     ["topk, rescale_acts_by_decoder_norm", { architecture: "topk", dIn: 6, dSae: 10, k: 3, rescaleActsByDecoderNorm: true }],
+    // SAELens drops the flag for every architecture but topk (see the reference)
+    ["standard, rescale_acts_by_decoder_norm (dropped)", { architecture: "standard", dIn: 6, dSae: 10, rescaleActsByDecoderNorm: true }],
+    ["jumprelu, rescale_acts_by_decoder_norm (dropped)", { architecture: "jumprelu", dIn: 6, dSae: 10, rescaleActsByDecoderNorm: true }],
+    ["gated, rescale_acts_by_decoder_norm (dropped)", { architecture: "gated", dIn: 6, dSae: 10, rescaleActsByDecoderNorm: true }],
     ["legacy topk", { architecture: "topk", dIn: 6, dSae: 10, k: 2, legacy: true }],
   ];
 
@@ -119,19 +123,96 @@ describe("SAE encode/decode in ONNX Runtime", () => {
   });
 });
 
+describe("rescale_acts_by_decoder_norm, as SAELens reads it (topk only)", () => {
+  // d_in 2, d_sae 2: W_enc = I, b_enc = 0, b_dec = 0, W_dec = [[2, 0], [0, 1]] (row norms 2 and 1); x = [3, 1]
+  const weights = encodeSafetensors({
+    W_enc: { dtype: "F32", shape: [2, 2], data: Float32Array.from([1, 0, 0, 1]) },
+    b_enc: { dtype: "F32", shape: [2], data: Float32Array.from([0, 0]) },
+    W_dec: { dtype: "F32", shape: [2, 2], data: Float32Array.from([2, 0, 0, 1]) },
+    b_dec: { dtype: "F32", shape: [2], data: Float32Array.from([0, 0]) },
+  });
+  const config = (architecture: string, rescale: boolean) => ({
+    architecture, d_in: 2, d_sae: 2, normalize_activations: "none", rescale_acts_by_decoder_norm: rescale,
+    ...(architecture === "topk" ? { k: 1 } : {}), metadata: { hook_name: "blocks.0.hook_resid_post" },
+  });
+  const run = async (architecture: string, rescale: boolean) => {
+    const sae = await loadSaeFromFiles({ config: config(architecture, rescale), weights }, CPU);
+    const { encoding, reconstruction } = await sae.reconstruct(Float32Array.from([3, 1]));
+    await sae.dispose();
+    return { f: [...encoding.featureActs], xHat: [...reconstruction] };
+  };
+
+  it("leaves a standard SAE's activations exactly as without the flag", async () => {
+    // StandardSAEConfig has no such field (SAELens from_dict drops it): f = ReLU(x·W_enc) = [3, 1], x̂ = [6, 1]
+    const without = await run("standard", false);
+    expect(without).toEqual({ f: [3, 1], xHat: [6, 1] });
+    expect(await run("standard", true)).toEqual(without);
+    expect(parseSaeConfig(config("standard", true))).toMatchObject({
+      rescaleActsByDecoderNorm: false,
+      ignoredOptions: [expect.stringContaining("rescale_acts_by_decoder_norm")],
+    });
+  });
+
+  it("rescales a topk SAE's pre-activations by the decoder norms (TopKSAE.encode/decode)", async () => {
+    // without: pre = [3, 1] → top-1 = [3, 0], x̂ = 3·[2, 0] = [6, 0]
+    expect(await run("topk", false)).toEqual({ f: [3, 0], xHat: [6, 0] });
+    // with: pre·‖W_dec‖ = [6, 1] → top-1 = [6, 0]; decode divides by the norm: (6/2)·[2, 0] = [6, 0]
+    expect(await run("topk", true)).toEqual({ f: [6, 0], xHat: [6, 0] });
+    expect(parseSaeConfig(config("topk", true))).toMatchObject({ rescaleActsByDecoderNorm: true, ignoredOptions: [] });
+  });
+});
+
 describe("SAE config", () => {
   it("applies legacy defaults", () => {
     const config = parseSaeConfig({
       d_in: 768, d_sae: 24576, hook_point: "blocks.8.hook_resid_pre", hook_point_layer: 8,
       model_name: "gpt2-small", activation_fn_str: "topk", activation_fn_kwargs: { k: 32 },
-      normalize_activations: true,
+      normalize_activations: true, norm_scaling_factor: 0.25,
     });
     expect(config).toMatchObject({
       format: "legacy", architecture: "topk", k: 32, applyBDecToInput: true, prependBos: true,
-      normalizeActivations: "expected_average_only_in", normScalingFactor: 1,
-      hookName: "blocks.8.hook_resid_pre", hookLayer: 8, modelName: "gpt2-small",
+      normalizeActivations: "expected_average_only_in", normScalingFactor: 0.25,
+      hookName: "blocks.8.hook_resid_pre", hookLayer: 8, modelName: "gpt2-small", ignoredOptions: [],
     });
     expect(parseSaeConfig({ d_in: 4, d_sae: 8 }).architecture).toBe("standard");
+  });
+
+  it("refuses expected_average_only_in without its scaling factor, saying where to find it", () => {
+    for (const normalize_activations of [true, "expected_average_only_in"]) {
+      expect(() => parseSaeConfig({ architecture: "standard", d_in: 4, d_sae: 8, normalize_activations }))
+        .toThrow(expect.objectContaining({ code: "SAE_NORM_SCALING_FACTOR_MISSING", message: expect.stringContaining("pretrained_saes.yaml") }));
+    }
+    // a factor with no normalisation has no effect, and says so
+    expect(parseSaeConfig({ architecture: "standard", d_in: 4, d_sae: 8, norm_scaling_factor: 3 })).toMatchObject({
+      normalizeActivations: "none", normScalingFactor: 1, ignoredOptions: [expect.stringContaining("norm_scaling_factor")],
+    });
+  });
+
+  it("refuses, by name, options that change the math and are not implemented", () => {
+    const refused = (json: Record<string, unknown>, name: string) =>
+      expect(() => parseSaeConfig({ architecture: "standard", d_in: 4, d_sae: 8, ...json }))
+        .toThrow(expect.objectContaining({ code: "SAE_OPTION_UNSUPPORTED", message: expect.stringContaining(name) }));
+    refused({ reshape_activations: "hook_z" }, "reshape_activations");
+    refused({ metadata: { hook_name: "blocks.0.attn.hook_z", hook_head_index: 3 } }, "hook_head_index");
+    refused({ hook_point: "blocks.0.attn.hook_q", hook_point_head_index: 0 }, "hook_head_index");
+    // null is SAELens's "no head": accepted
+    expect(parseSaeConfig({ architecture: "standard", d_in: 4, d_sae: 8, metadata: { hook_head_index: null } }).format).toBe("v6");
+  });
+
+  it("refuses a finetuning scaling_factor tensor that is not all ones, and drops one that is", async () => {
+    const fixture = fixtureSae({ architecture: "standard", dIn: 4, dSae: 8 });
+    const withFactor = (values: number[]) => encodeSafetensors({
+      ...Object.fromEntries(Object.entries(fixture.tensors).map(([name, v]) => [
+        name, { dtype: "F32" as const, shape: name === "W_enc" ? [4, 8] : name === "W_dec" ? [8, 4] : name === "b_dec" ? [4] : [8], data: v },
+      ])),
+      scaling_factor: { dtype: "F32", shape: [8], data: Float32Array.from(values) },
+    });
+    const config = { ...fixture.config, finetuning_scaling_factor: true };
+    await expect(loadSaeFromFiles({ config, weights: withFactor([1, 1, 1, 2, 1, 1, 1, 1]) }, CPU)).rejects.toMatchObject({
+      code: "SAE_OPTION_UNSUPPORTED", message: expect.stringContaining("scaling_factor[3] = 2"),
+    });
+    const sae = await loadSaeFromFiles({ config, weights: withFactor(new Array(8).fill(1)) }, CPU);
+    await sae.dispose();
   });
 
   it("reads v6 metadata (and the 'meta' spelling)", () => {
