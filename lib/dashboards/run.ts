@@ -15,7 +15,7 @@ import {
   type FeatureRowValues, type StagedExample,
 } from "@/lib/db/dashboards";
 import { loadModelPackage, logitEffects, tokenRows, type ModelSession } from "@/lib/model";
-import { evaluateSae, loadSae, type Sae, type SaeQuality } from "@/lib/sae";
+import { bosExclusionMask, evaluateSae, loadSae, type Sae, type SaeQuality } from "@/lib/sae";
 import { describeImportError } from "@/lib/import/errors";
 import { deserializeCheckpoint, serializeFirstPass, serializeSecondPass } from "./checkpoint";
 import { buildContexts, contextTokens, seededOrder, type PackedContexts } from "./corpus";
@@ -105,8 +105,8 @@ async function encodeContexts(loaded: Loaded, packed: PackedContexts, indices: A
   for (let row = 0; row < sequences.length; row++) {
     x.set(tokenRows(out, acts, row), offset * sae.dIn);
     const tokenIds = contextTokens(packed, indices[row]);
-    const excluded = new Uint8Array(tokenIds.length);
-    for (let t = 0; t < tokenIds.length; t++) if (tokenIds[t] === bosId) excluded[t] = 1;
+    // the same rule the quality metrics follow (lib/sae/bos.ts)
+    const excluded = bosExclusionMask(tokenIds, bosId);
     slices.push({ contextIndex: indices[row], tokenIds, start: offset, excluded });
     offset += tokenIds.length;
   }
@@ -241,7 +241,7 @@ export async function runDashboards(runId: number, options: RunOptions): Promise
     const effects = await logitEffects(model, sae, { hookName: saeRow.hookName, topK: 10, histogramBins: 50 });
     const neighbours = await computeDecoderNeighbours(sae.decoderMatrix(), sae.dSae, { k: 10, intraOpNumThreads: options.intraOpNumThreads });
 
-    // ---- quality metrics on held-out text (lib/sae's evaluateSae: BOS at position 0 left out and unspliced) ----
+    // ---- quality metrics on held-out text (lib/sae's evaluateSae: every BOS-id position left out and unspliced) ----
     await progress({ phase: "metrics", message: `quality metrics on ${heldout.totalTokens} held-out tokens` });
     let metrics: QualityMetricsSummary | null = null;
     if (heldout.count > 0) {
@@ -253,7 +253,7 @@ export async function runDashboards(runId: number, options: RunOptions): Promise
       delete quality.firingFrequency; // per feature; the dashboards' own density is on Feature rows
       metrics = {
         ...(quality as Omit<SaeQuality, "firingFrequency">), contexts: heldout.count,
-        formula: "EV = 1 - mean_t ||x-x̂||² / (mean_t ||x||² - ||mean_t x||²); CE recovered = (CE_zero - CE_sae) / (CE_zero - CE_clean); BOS position excluded",
+        formula: "EV = 1 - mean_t ||x-x̂||² / (mean_t ||x||² - ||mean_t x||²); CE recovered = (CE_zero - CE_sae) / (CE_zero - CE_clean); every BOS-id position excluded (not counted, not spliced, not zeroed; no CE term predicted from it)",
       };
     }
 

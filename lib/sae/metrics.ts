@@ -4,10 +4,11 @@ import * as ort from "onnxruntime-node";
 import { createSession } from "@/lib/model/execution-provider";
 import type { ModelSession } from "@/lib/model/model";
 import { OnnxGraphBuilder } from "@/lib/model/onnx-graph";
+import { bosExclusionMask } from "./bos";
 import type { Sae } from "./sae";
 
 export interface SaeQuality {
-  /** Tokens the SAE statistics were taken over (BOS positions excluded when asked). */
+  /** Tokens the SAE statistics were taken over (every BOS-id position excluded when asked). */
   tokens: number;
   /** Mean number of active features per token. */
   l0: number;
@@ -15,7 +16,11 @@ export interface SaeQuality {
   explainedVariance: number;
   /** E‖x − x̂‖². */
   mse: number;
-  /** Mean next-token cross-entropy (nats) clean, with the SAE's reconstruction spliced in, and with the hook zeroed. */
+  /**
+   * Mean next-token cross-entropy (nats) clean, with the SAE's reconstruction spliced in, and with
+   * the hook zeroed, over the predictions made at counted positions (SAELens get_recons_loss masks
+   * the per-token loss by its source position the same way).
+   */
   ceClean: number;
   ceWithSae: number;
   ceZeroAblation: number;
@@ -29,7 +34,11 @@ export interface SaeQuality {
 }
 
 export interface EvaluateSaeOptions {
-  /** Leave the first position of each context (BOS) out of the statistics and unspliced. Default: the model's prependBos. */
+  /**
+   * Leave every position holding the BOS id (lib/sae/bos.ts — the rule the dashboards follow) out
+   * of L0, explained variance, firing frequencies and the CE terms predicted from it, and neither
+   * splice the reconstruction nor zero the hook there. Default true.
+   */
   excludeBos?: boolean;
   batchSize?: number;
   hookName?: string;
@@ -56,7 +65,8 @@ export async function evaluateSae(
   if (!hookName) throw new Error("the SAE's cfg.json names no hook; pass hookName");
   const width = model.hookWidth(hookName);
   if (width !== sae.dIn) throw new RangeError(`SAE d_in ${sae.dIn} ≠ width ${width} of ${hookName}`);
-  const excludeBos = options.excludeBos ?? model.manifest.prependBos;
+  const excludeBos = options.excludeBos ?? true;
+  const bosTokenId = model.manifest.bosTokenId;
   const batchSize = options.batchSize ?? 8;
   if (contexts.length === 0 || contexts.some((c) => c.length < 2)) {
     throw new RangeError("every context needs at least 2 tokens");
@@ -84,9 +94,9 @@ export async function evaluateSae(
   let sumErrors = 0;
   let sumL0 = 0;
   const ce = { clean: 0, sae: 0, zero: 0, count: 0 };
-  const skip = excludeBos ? 1 : 0;
 
-  const meanNll = async (logits: Float32Array, batch: number[][], length: number) => {
+  /** Sum of the next-token NLL over the predictions made at counted positions. */
+  const sumNll = async (logits: Float32Array, batch: number[][], length: number, excluded: Uint8Array[]) => {
     const B = batch.length;
     const V = model.manifest.dVocab;
     // position t predicts token t + 1
@@ -100,7 +110,12 @@ export async function evaluateSae(
       logits: new ort.Tensor("float32", inputs, [B, length - 1, V]),
       targets: new ort.Tensor("int64", targets, [B, length - 1]),
     });
-    return (out.nll.data as Float32Array).reduce((a, v) => a + v, 0);
+    const values = out.nll.data as Float32Array;
+    let sum = 0;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < length - 1; t++) if (!excluded[b][t]) sum += values[b * (length - 1) + t];
+    }
+    return sum;
   };
 
   try {
@@ -108,8 +123,10 @@ export async function evaluateSae(
       const clean = await model.forward(batch, { capture: [hookName] });
       const x = clean.activations[hookName];
       const { encoding, reconstruction } = await sae.reconstruct(x);
+      const excluded = batch.map((ids) => (excludeBos ? bosExclusionMask(ids, bosTokenId) : new Uint8Array(length)));
       for (let b = 0; b < batch.length; b++) {
-        for (let t = skip; t < length; t++) {
+        for (let t = 0; t < length; t++) {
+          if (excluded[b][t]) continue;
           const row = b * length + t;
           tokens += 1;
           sumL0 += encoding.l0[row];
@@ -125,7 +142,8 @@ export async function evaluateSae(
       const splice = (replacement: (row: number, j: number) => number) => ({
         [hookName]: (h: { data: Float32Array }) => {
           for (let b = 0; b < batch.length; b++) {
-            for (let t = skip; t < length; t++) {
+            for (let t = 0; t < length; t++) {
+              if (excluded[b][t]) continue;
               const row = b * length + t;
               for (let j = 0; j < width; j++) h.data[row * width + j] = replacement(row, j);
             }
@@ -134,15 +152,16 @@ export async function evaluateSae(
       });
       const withSae = await model.forward(batch, { hooks: splice((row, j) => reconstruction[row * width + j]) });
       const zeroed = await model.forward(batch, { hooks: splice(() => 0) });
-      ce.clean += await meanNll(clean.logits!, batch, length);
-      ce.sae += await meanNll(withSae.logits!, batch, length);
-      ce.zero += await meanNll(zeroed.logits!, batch, length);
-      ce.count += batch.length * (length - 1);
+      ce.clean += await sumNll(clean.logits!, batch, length, excluded);
+      ce.sae += await sumNll(withSae.logits!, batch, length, excluded);
+      ce.zero += await sumNll(zeroed.logits!, batch, length, excluded);
+      for (const mask of excluded) for (let t = 0; t < length - 1; t++) if (!mask[t]) ce.count += 1;
     }
   } finally {
     await nll.release();
   }
 
+  if (tokens === 0 || ce.count === 0) throw new RangeError("no token is left once BOS-id positions are excluded");
   const meanNorm = sumX.reduce((a, v) => a + (v / tokens) ** 2, 0);
   const mse = sumErrors / tokens;
   const variance = sumSquares / tokens - meanNorm;
