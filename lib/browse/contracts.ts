@@ -33,6 +33,12 @@ export const SaeDetailSchema = z
     dashboardCorpus: z.string().nullable(),
     dashboardTokens: z.number().nullable(),
     dashboardContextSize: z.number().int().nullable(),
+    logitEffects: z.union([
+      z.object({ version: z.number().int(), readout: z.string(), notFolded: z.string() }),
+      z.string(),
+    ]).nullable().meta({
+      description: "How the stored logit effects were computed: version 2 folds the final LayerNorm's weight into W_U and centres it over d_model (TransformerLens fold_ln); a string is the older record (raw W_U, recomputed by the job worker); null when not recorded (e.g. imported)",
+    }),
     model: z.object({ id: z.number().int(), name: z.string(), displayName: z.string().nullable(), architecture: z.string(), dVocab: z.number().int() }),
   })
   .meta({ id: "SaeDetail" });
@@ -98,7 +104,7 @@ export const FeatureDetailSchema = z
       ultraRare: z.boolean(),
       histogram: histogram.meta({ description: "Non-zero activations in equal-width bins over [min, max]" }),
       intervalShares: z.array(z.number()).meta({ description: "Share of active tokens in each linear interval of (0, max]" }),
-      logitTop: z.array(tokenValue).meta({ description: "Most promoted tokens: decoder direction · W_U, no final LayerNorm" }),
+      logitTop: z.array(tokenValue).meta({ description: "Most promoted tokens: decoder direction · W_U with the final LayerNorm's scale folded in (sae.logitEffects says how they were computed)" }),
       logitBottom: z.array(tokenValue),
       logitHistogram: histogram,
       neighbours: z.array(z.object({

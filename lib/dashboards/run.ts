@@ -14,12 +14,14 @@ import {
   claimRun, discardStagedRows, failRun, LeaseLostError, publishRun, releaseRun, reportProgress, saveCheckpoint,
   type FeatureRowValues, type StagedExample,
 } from "@/lib/db/dashboards";
-import { loadModelPackage, logitEffects, tokenRows, type ModelSession } from "@/lib/model";
+import { loadModelPackage, tokenRows, type ModelSession } from "@/lib/model";
+import { LOGIT_EFFECTS_CONVENTION } from "@/lib/model/logit-effects-convention";
 import { bosExclusionMask, evaluateSae, loadSae, type Sae, type SaeQuality } from "@/lib/sae";
 import { describeImportError } from "@/lib/import/errors";
 import { deserializeCheckpoint, serializeFirstPass, serializeSecondPass } from "./checkpoint";
 import { buildContexts, contextTokens, seededOrder, type PackedContexts } from "./corpus";
 import { computeDecoderNeighbours } from "./neighbours";
+import { dashboardLogitEffects, featureLogitValues } from "./logit-refresh";
 import { contextsFromEncoding } from "./sparse";
 import { DEFAULT_DASHBOARD_SETTINGS, FirstPass, SecondPass, featureStatistics, type ContextActivations, type DashboardSettings } from "./statistics";
 
@@ -238,7 +240,7 @@ export async function runDashboards(runId: number, options: RunOptions): Promise
 
     // ---- weights: logit effects and neighbours ---------------------------------------------------
     await progress({ phase: "readout", message: "logit effects and decoder neighbours" });
-    const effects = await logitEffects(model, sae, { hookName: saeRow.hookName, topK: 10, histogramBins: 50 });
+    const effects = await dashboardLogitEffects(model, sae, saeRow.hookName);
     const neighbours = await computeDecoderNeighbours(sae.decoderMatrix(), sae.dSae, { k: 10, intraOpNumThreads: options.intraOpNumThreads });
 
     // ---- quality metrics on held-out text (lib/sae's evaluateSae: every BOS-id position left out and unspliced) ----
@@ -259,14 +261,12 @@ export async function runDashboards(runId: number, options: RunOptions): Promise
 
     // ---- publish ----------------------------------------------------------------------------------
     await progress({ phase: "publish", message: "writing features and examples" });
-    const k = effects.topK;
-    const bins = effects.histogram!.bins;
     const nk = neighbours.k;
     function* featureRows(): Generator<FeatureRowValues> {
       for (let i = 0; i < saeRow!.dSae; i++) {
         const stats = featureStatistics(second!, i);
         yield {
-          index: i,
+          ...featureLogitValues(effects, i),
           maxActivation: stats.maxActivation,
           density: stats.density,
           dead: stats.dead,
@@ -275,13 +275,6 @@ export async function runDashboards(runId: number, options: RunOptions): Promise
           histogramMax: stats.histogramMax,
           histogramCounts: stats.histogramCounts,
           intervalShares: stats.intervalShares,
-          logitTopTokenIds: effects.topTokens.subarray(i * k, (i + 1) * k),
-          logitTopValues: effects.topValues.subarray(i * k, (i + 1) * k),
-          logitBottomTokenIds: effects.bottomTokens.subarray(i * k, (i + 1) * k),
-          logitBottomValues: effects.bottomValues.subarray(i * k, (i + 1) * k),
-          logitHistogramMin: effects.histogram!.min[i],
-          logitHistogramMax: effects.histogram!.max[i],
-          logitHistogramCounts: effects.histogram!.counts.subarray(i * bins, (i + 1) * bins),
           neighborIndices: neighbours.indices.subarray(i * nk, (i + 1) * nk),
           neighborCosines: neighbours.cosines.subarray(i * nk, (i + 1) * nk),
         };
@@ -302,7 +295,7 @@ export async function runDashboards(runId: number, options: RunOptions): Promise
           deadFeatures: deadOnDashboard, seed: params.seed, settings: params.settings, bosExcluded: true,
         },
         executionProvider: model.executionProvider,
-        logitEffects: "decoder direction through W_U (MLP hooks: through W_out first); no final LayerNorm",
+        logitEffects: LOGIT_EFFECTS_CONVENTION,
       },
       dashboardCorpus: params.corpus,
       dashboardTokens: first.tokens,

@@ -2,6 +2,7 @@
  * Read queries for one SAE: its header and its feature table (keyset-paginated, sortable,
  * filterable), plus the random-feature pick.
  */
+import type { LogitEffectsRecord } from "@/lib/model/logit-effects-convention";
 import { z } from "zod";
 import { Prisma } from "../generated/prisma/client";
 import { db } from "./client";
@@ -58,6 +59,8 @@ export interface SaeHeader {
   dashboardCorpus: string | null;
   dashboardTokens: number | null;
   dashboardContextSize: number | null;
+  /** How the stored logit effects were computed (lib/model/logit-effects-convention.ts), as the dashboard run recorded it. */
+  logitEffects: LogitEffectsRecord;
   model: { id: number; name: string; displayName: string | null; architecture: string; dVocab: number };
 }
 
@@ -74,7 +77,7 @@ export async function getSaeById(id: number): Promise<SaeHeader | null> {
 export const SAE_HEADER_COLUMNS = `
     s."id", s."name", s."hookName", s."layer", s."architecture", s."dIn", s."dSae", s."k", s."status"::text AS "status",
     s."l0", s."explainedVariance", s."ceLossRecovered", s."deadFraction", s."denseFraction",
-    s."dashboardCorpus", s."dashboardTokens", s."dashboardContextSize",
+    s."dashboardCorpus", s."dashboardTokens", s."dashboardContextSize", s."metricsDetails" -> 'logitEffects' AS "logitEffects",
     json_build_object('id', m."id", 'name', m."name", 'displayName', m."displayName",
                       'architecture', m."architecture", 'dVocab', m."dVocab") AS "model"`;
 

@@ -11,6 +11,7 @@ import { buildContexts, contextTokens, seededOrder, type BuiltContexts } from "@
 import { runDashboards } from "@/lib/dashboards/run";
 import { importModelAndSaes } from "@/lib/import";
 import { loadModelPackage, tokenRows, type ModelSession } from "@/lib/model";
+import { LOGIT_EFFECTS_CONVENTION } from "@/lib/model/logit-effects-convention";
 import { loadSae } from "@/lib/sae";
 import { HOOK, randomSaeTensors, tempDir, writeCorpus, writeModel, writeSae, type SaeTensors } from "./dashboards-support";
 
@@ -259,6 +260,12 @@ describe("dashboards on a planted SAE", () => {
     expect(Number(sae.dashboardTokens)).toBe(contexts.dashboard.countedTokens);
     expect(sae.dashboardContextSize).toBe(CONTEXT);
     expect(await db().token.count({ where: { model: { name: "fixture-2l-d8" } } })).toBe(model.tokenizer.vocabSize);
+    // one BOS rule: the quality metrics count exactly the held-out tokens the corpus packer counts
+    // (every BOS-id position left out — the EOS joining packed documents too, not only position 0)
+    const details = sae.metricsDetails as { heldout: { tokens: number; contexts: number }; logitEffects: unknown };
+    expect(contexts.heldout.totalTokens - contexts.heldout.countedTokens).toBeGreaterThan(details.heldout.contexts);
+    expect(details.heldout.tokens).toBe(contexts.heldout.countedTokens);
+    expect(details.logitEffects).toEqual(LOGIT_EFFECTS_CONVENTION);
   });
 
   it("re-importing the same files duplicates nothing", async () => {

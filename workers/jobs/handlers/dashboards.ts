@@ -7,6 +7,7 @@ import os from "node:os";
 import type PgBoss from "pg-boss";
 import { getRun } from "@/lib/db/dashboards";
 import { requeueOrphanedRuns } from "@/lib/dashboards/jobs";
+import { refreshStaleLogitEffects } from "@/lib/dashboards/logit-refresh";
 import { runDashboards, type RunOutcome } from "@/lib/dashboards/run";
 import { runNeuronpediaImport } from "@/lib/import/neuronpedia";
 import { QUEUES } from "@/lib/jobs/queues";
@@ -43,6 +44,10 @@ export async function registerDashboardHandlers(boss: PgBoss, log: (line: string
     }
   };
   await requeue(0);
+  // databases computed before the final LayerNorm was folded into W_U: recompute their logit effects
+  // in the background (cheap; only the logit columns change)
+  void refreshStaleLogitEffects({ log: (line) => log(`dashboards: ${line}`) })
+    .catch((error) => log(`dashboards: could not check logit effects: ${(error as Error).message}`));
   const timer = setInterval(() => void requeue(60), 60_000);
   timer.unref();
   return () => clearInterval(timer);

@@ -12,7 +12,7 @@ export const GET = defineRoute({
   path: "/api/v1/saes/{saeId}/features/{index}",
   summary: "Get a feature's dashboard",
   description:
-    "Statistics, histograms, logit effects (no final LayerNorm), neighbours, labels, and the first page of top " +
+    "Statistics, histograms, logit effects (final LayerNorm's scale folded into W_U; see sae.logitEffects), neighbours, labels, and the first page of top " +
     "and interval examples. Page through the rest with …/examples.",
   tags: ["Browse"],
   access: "public",

@@ -11,6 +11,7 @@ import { ProbedHistogram, ProbeProvider } from "@/app/components/probe";
 import { TestYourText } from "./TestYourText";
 import { LogitBars } from "@/app/components/LogitBars";
 import { densityAsOneIn, featureHref, formatActivation, formatDensity, formatShare } from "@/app/components/format";
+import { storedLogitEffects } from "@/lib/model/logit-effects-convention";
 
 export function examplesApiUrl(saeId: number, index: number, kind: "top" | "interval", interval?: number): string {
   const base = `/api/v1/saes/${saeId}/features/${index}/examples?kind=${kind}&limit=10`;
@@ -48,6 +49,30 @@ function LabelItem({ label }: { label: LabelView }) {
       </div>
     </li>
   );
+}
+
+/** Says exactly what the stored logit effects are (Sae.metricsDetails.logitEffects, lib/model/logit-effects-convention.ts). */
+function LogitEffectsNote({ record }: { record: unknown }) {
+  const kind = storedLogitEffects(record);
+  if (kind === "current") {
+    return (
+      <p className="note">
+        Decoder direction · W<sub>U</sub> with the final LayerNorm&apos;s scale (ln_f weight) folded in and centred over
+        d<sub>model</sub>, as TransformerLens&apos;s fold_ln does (MLP features: through W<sub>out</sub> first). Not folded:
+        LayerNorm&apos;s 1/σ, which depends on the token and scales all these values alike, and its bias, which adds the same
+        amount to a token&apos;s logit whatever the feature. A guide to what the feature promotes, not exact logits.
+      </p>
+    );
+  }
+  if (kind === "raw-unembedding") {
+    return (
+      <p className="note">
+        Decoder direction · raw W<sub>U</sub>, without the final LayerNorm (computed by an older version; the job worker
+        recomputes them with the LayerNorm&apos;s scale folded in).
+      </p>
+    );
+  }
+  return <p className="note">Logit effects as imported; how they were computed is not recorded.</p>;
 }
 
 export function FeatureDashboard({ data, embed = false }: { data: FeaturePageData; embed?: boolean }) {
@@ -180,7 +205,7 @@ export function FeatureDashboard({ data, embed = false }: { data: FeaturePageDat
           {(feature.logitTop.length > 0 || feature.logitBottom.length > 0) && (
             <section className="side-panel" aria-labelledby="logits">
               <h2 id="logits">Logit effects</h2>
-              <p className="note">Decoder direction · W<sub>U</sub>, no final LayerNorm: a guide to what the feature promotes, not exact logits.</p>
+              <LogitEffectsNote record={sae.logitEffects} />
               <div className="logit-grid">
                 <LogitBars title="Positive: promoted tokens" entries={feature.logitTop} scale={logitScale} sign="positive" />
                 <LogitBars title="Negative: suppressed tokens" entries={feature.logitBottom} scale={logitScale} sign="negative" />
