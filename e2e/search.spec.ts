@@ -144,3 +144,13 @@ test("run a text, save the features shown to a new list, and find them on the li
   await expect(page.getByRole("table", { name: `Features in ${name}` }).getByRole("row")).not.toHaveCount(0);
   await snapshot(page, "search-saved-list");
 });
+
+test("contrast prompts: results ranked on one scale, with what was counted said above them", async ({ page }) => {
+  const pos = ["The bridge at dawn was", "The bridge at night was"].join("\n");
+  const neg = "A river at dawn was";
+  await page.goto(`/search?mode=contrast&model=${RUNNABLE_MODEL_NAME}&pos=${encodeURIComponent(pos)}&neg=${encodeURIComponent(neg)}`);
+  const summary = page.locator(".search-summary");
+  await expect(summary).toContainText("active on every positive prompt", { timeout: 60_000 });
+  await expect(summary).toContainText("stay under 1% of their max on the negative prompts");
+  await snapshot(page, "search-contrast");
+});

@@ -44,6 +44,29 @@ const NEGATIVE = ["yak one", "yak two"];
 /** "zebra" is five byte-level tokens: z e b r a. Its last one (position 5) is the shared opening C reads. */
 const OPENING = 5;
 
+/**
+ * A second, wider SAE for the one-scale rules (W for "wide"): 35 loud features fire only on the "z"
+ * and 35 only on the "e" every positive prompt opens with (values 50–120), so each token lists at
+ * most ~37 features, yet a prompt has 70 features stronger than the quiet ones; QUIET (value 4 at
+ * the shared opening, like C) is what the search should find first on the relative scale;
+ * NO_DASHBOARD (value 2 there) has no Feature row, so it has no dashboard max.
+ */
+/**
+ * A crowded SAE for exact measurement: 70 loud features all on the "z" (so that token's list of 64
+ * is full and 6 of them are never listed), CROWDED_QUIET on the shared opening; its negative prompt
+ * also starts with "z", so the lists cannot say whether CROWDED_QUIET fires there: it is measured.
+ */
+const D_CROWDED = 72;
+const CROWDED_QUIET = 70;
+const CROWD_NEGATIVE = "zoo one";
+let crowded: { W_enc: Float32Array; b_enc: Float32Array; W_dec: Float32Array; b_dec: Float32Array };
+let crowdedSaeId: number;
+const D_WIDE = 80;
+const WIDE = { QUIET: 70, NO_DASHBOARD: 71 } as const;
+let wide: { W_enc: Float32Array; b_enc: Float32Array; W_dec: Float32Array; b_dec: Float32Array };
+let wideSaeId: number;
+const wideMax: number[] = [];
+
 let dir: string;
 let server: Server;
 let engine: InferenceEngine;
@@ -66,6 +89,15 @@ function reference(x: ArrayLike<number>, f: number): number {
   for (let j = 0; j < dIn; j++) pre += x[j] * tensors.W_enc[j * D_SAE + f];
   return Math.max(0, pre);
 }
+/** The reference encoder for the wide SAE. */
+function referenceWide(x: ArrayLike<number>, f: number): number {
+  let pre = wide.b_enc[f];
+  for (let j = 0; j < dIn; j++) pre += x[j] * wide.W_enc[j * D_WIDE + f];
+  return Math.max(0, pre);
+}
+const wideMaxima = (prompt: string) =>
+  Array.from({ length: D_WIDE }, (_, f) => Math.max(0, ...rows(prompt).slice(1).map((x) => referenceWide(x, f))));
+
 /** Per feature, its max over a prompt's tokens, BOS excluded. */
 const promptMaxima = (prompt: string) =>
   Array.from({ length: D_SAE }, (_, f) => Math.max(0, ...rows(prompt).slice(1).map((x) => reference(x, f))));
@@ -94,6 +126,22 @@ function plant(f: number, w: number[], t: number, atTarget: number, value: numbe
   tensors.b_enc[f] = -s * t;
 }
 
+function plantInto(into: { W_enc: Float32Array; b_enc: Float32Array }, dSae: number, f: number, target: Float32Array, others: Float32Array[], value: number) {
+  const { w, t, margin } = separator(target, others);
+  expect(margin, `feature ${f} cannot be planted`).toBeGreaterThan(1e-3);
+  const s = value / (margin / 2);
+  for (let j = 0; j < dIn; j++) into.W_enc[j * dSae + f] = s * w[j];
+  into.b_enc[f] = -s * t;
+}
+const plantWide = (f: number, target: Float32Array, others: Float32Array[], value: number) => plantInto(wide, D_WIDE, f, target, others, value);
+function referenceCrowded(x: ArrayLike<number>, f: number): number {
+  let pre = crowded.b_enc[f];
+  for (let j = 0; j < dIn; j++) pre += x[j] * crowded.W_enc[j * D_CROWDED + f];
+  return Math.max(0, pre);
+}
+const crowdedMaxima = (prompt: string) =>
+  Array.from({ length: D_CROWDED }, (_, f) => Math.max(0, ...rows(prompt).slice(1).map((x) => referenceCrowded(x, f))));
+
 function plantSeparator(f: number, target: Float32Array, others: Float32Array[], value: number) {
   const { w, t, margin } = separator(target, others);
   // the fixture model separates these tokens; if a change of the fixture ever makes them inseparable, say so here
@@ -108,7 +156,7 @@ beforeAll(async () => {
   dIn = manifest.dModel as number;
   const model = await loadModelPackage(modelDir, { intraOpNumThreads: 1 });
   try {
-    for (const prompt of [TEXT, CONTROL, ...POSITIVE, ...NEGATIVE]) {
+    for (const prompt of [TEXT, CONTROL, ...POSITIVE, ...NEGATIVE, CROWD_NEGATIVE]) {
       const ids = model.encode(prompt);
       const out = await model.forward([ids], { capture: [HOOK], logits: "none" });
       acts.set(prompt, { texts: model.tokenizer.tokenTexts(ids).map((d) => d.text), x: tokenRows(out, out.activations[HOOK], 0).slice() });
@@ -159,6 +207,48 @@ beforeAll(async () => {
     const label = await db().label.create({ data: { featureId: feature.id, text: `planted ${name}`, source: "human", status: "accepted" } });
     await db().feature.update({ where: { id: feature.id }, data: { currentLabelId: label.id, labelStatus: "accepted" } });
   }
+
+  // the wide SAE: loud features on "z" and "e", QUIET and NO_DASHBOARD on the shared opening, the rest silent
+  wide = { W_enc: new Float32Array(dIn * D_WIDE), b_enc: new Float32Array(D_WIDE).fill(-1), W_dec: randomSaeTensors(dIn, D_WIDE, 32).W_dec, b_dec: new Float32Array(dIn) };
+  const everyToken = all.flatMap(rows);
+  for (const [position, first] of [[1, 0], [2, 35]] as const) {
+    const target = row(POSITIVE[0], position);
+    const others = everyToken.filter((x) => x.some((v, j) => v !== target[j]));
+    for (let f = first; f < first + 35; f++) plantWide(f, target, others, 50 + 2 * (f - first));
+  }
+  plantWide(WIDE.QUIET, opening, NEGATIVE.flatMap(rows), 4);
+  plantWide(WIDE.NO_DASHBOARD, opening, NEGATIVE.flatMap(rows), 2);
+  const wideDir = await writeSae(path.join(dir, "sae-wide"), { ...wide }, { dIn, dSae: D_WIDE });
+  for (let f = 0; f < D_WIDE; f++) wideMax.push(Math.max(...all.map((p) => wideMaxima(p)[f])));
+  // more than 64 features beat QUIET's raw activation on every positive prompt, though no token lists more than 64
+  for (const prompt of POSITIVE) {
+    const maxima = wideMaxima(prompt);
+    expect(maxima.filter((v) => v > maxima[WIDE.QUIET]).length).toBeGreaterThan(64);
+    for (let t = 1; t < acts.get(prompt)!.texts.length; t++) {
+      expect(Array.from({ length: D_WIDE }, (_, f) => referenceWide(row(prompt, t), f)).filter((v) => v > 0).length).toBeLessThan(64);
+    }
+  }
+  wideSaeId = (await db().sae.create({
+    data: { modelId: dbModel.id, name: "planted-wide", hookName: HOOK, layer: 0, architecture: "standard", dIn, dSae: D_WIDE, path: wideDir, contentHash: `${stamp}-wide`, cfg: {} },
+  })).id;
+  await db().feature.createMany({
+    data: wideMax.flatMap((max, index) => (index === WIDE.NO_DASHBOARD ? [] : [{ saeId: wideSaeId, index, maxActivation: max }])),
+  });
+
+  // the crowded SAE: 70 loud features on "z", CROWDED_QUIET on the opening (not on any negative token, "zoo one" included)
+  expect(acts.get(CROWD_NEGATIVE)!.texts[1]).toBe("z");
+  crowded = { W_enc: new Float32Array(dIn * D_CROWDED), b_enc: new Float32Array(D_CROWDED).fill(-1), W_dec: randomSaeTensors(dIn, D_CROWDED, 33).W_dec, b_dec: new Float32Array(dIn) };
+  const z = row(POSITIVE[0], 1);
+  const notZ = [...everyToken, ...rows(CROWD_NEGATIVE)].filter((x) => x.some((v, j) => v !== z[j]));
+  for (let f = 0; f < 70; f++) plantInto(crowded, D_CROWDED, f, z, notZ, 50 + f);
+  plantInto(crowded, D_CROWDED, CROWDED_QUIET, opening, [...NEGATIVE, CROWD_NEGATIVE].flatMap(rows), 4);
+  const crowdedDir = await writeSae(path.join(dir, "sae-crowded"), { ...crowded }, { dIn, dSae: D_CROWDED });
+  crowdedSaeId = (await db().sae.create({
+    data: { modelId: dbModel.id, name: "planted-crowded", hookName: HOOK, layer: 0, architecture: "standard", dIn, dSae: D_CROWDED, path: crowdedDir, contentHash: `${stamp}-crowded`, cfg: {} },
+  })).id;
+  await db().feature.createMany({
+    data: Array.from({ length: D_CROWDED }, (_, index) => ({ saeId: crowdedSaeId, index, maxActivation: Math.max(...[...all, CROWD_NEGATIVE].map((p) => crowdedMaxima(p)[index])) })),
+  });
 
   engine = new InferenceEngine({ model: modelForInference, sae: saeForInference }, { intraOpNumThreads: 1 });
   process.env.INFERENCE_SECRET = "s".repeat(40);
@@ -232,7 +322,7 @@ describe("contrast search", () => {
   }
 
   it("finds the feature on every positive prompt and no negative one, and drops one that fires on a negative", async () => {
-    const result = await contrastSearch({ model: modelName, positive: POSITIVE, negative: NEGATIVE });
+    const result = await contrastSearch({ sae: saeId, positive: POSITIVE, negative: NEGATIVE });
     const indices = result.results.map((r) => r.index);
     expect(indices).toContain(FEATURE.C);
     expect(indices).not.toContain(FEATURE.E); // active on "yak one"
@@ -251,11 +341,51 @@ describe("contrast search", () => {
   });
 
   it("keeps the feature that fires on a negative prompt when there are no negatives", async () => {
-    const result = await contrastSearch({ model: modelName, positive: POSITIVE, negative: [] });
+    const result = await contrastSearch({ sae: saeId, positive: POSITIVE, negative: [] });
     const indices = result.results.map((r) => r.index);
     expect(indices).toEqual(expect.arrayContaining([FEATURE.C, FEATURE.E]));
     expect(indices).not.toContain(FEATURE.D);
     expectSameRanking(result.results, expectedContrast([]));
+  });
+
+  it("ranks every candidate on one scale: no cut by raw activation, none by a measuring cap, no-dashboard features apart", async () => {
+    const result = await contrastSearch({ sae: wideSaeId, positive: POSITIVE, negative: NEGATIVE, limit: 100 });
+    // brute force over every feature: active on every positive prompt; silent on the negatives
+    const positive = POSITIVE.map(wideMaxima);
+    const negative = NEGATIVE.map(wideMaxima);
+    const candidates = [...Array(D_WIDE).keys()].filter((f) => positive.every((m) => m[f] > 0));
+    const threshold = (f: number) => CONTRAST_NEGATIVE_THRESHOLD * (f === WIDE.NO_DASHBOARD ? Math.max(...positive.map((m) => m[f])) : wideMax[f]);
+    const kept = candidates.filter((f) => negative.every((m) => m[f] < threshold(f)));
+    const score = (f: number) => Math.min(...positive.map((m) => m[f])) / wideMax[f];
+    const ranked = kept.filter((f) => f !== WIDE.NO_DASHBOARD).sort((a, b) => score(b) - score(a) || a - b);
+    expect(ranked.length).toBeGreaterThan(32); // more than the old per-SAE measuring cut
+    expect(result.candidates).toBe(candidates.length);
+    expect(result).toMatchObject({ unmeasured: 0, incomplete: false, measured: 0 });
+    // the same features in the same order (ties — the loud features all peak on the shared opening — up to float noise)
+    expect(result.results.map((r) => r.index).sort((a, b) => a - b)).toEqual([...ranked].sort((a, b) => a - b));
+    for (const r of result.results) expect(r.score).toBeCloseTo(score(r.index), 4);
+    for (let i = 1; i < result.results.length; i++) expect(result.results[i].score).toBeLessThanOrEqual(result.results[i - 1].score + 1e-9);
+    // QUIET is weak in raw units (70 features are stronger on every positive prompt) but at its max there
+    expect(result.results.map((r) => r.index)).toContain(WIDE.QUIET);
+    expect(result.results.find((r) => r.index === WIDE.QUIET)!.score).toBeCloseTo(positive[0][WIDE.QUIET] / wideMax[WIDE.QUIET], 4);
+    // the feature without a dashboard max is listed apart, in raw units, not ranked with the others
+    expect(result.results.map((r) => r.index)).not.toContain(WIDE.NO_DASHBOARD);
+    expect(result.withoutDashboard.map((r) => r.index)).toEqual([WIDE.NO_DASHBOARD]);
+    expect(result.withoutDashboard[0].weakestPositive).toBeCloseTo(Math.min(...positive.map((m) => m[WIDE.NO_DASHBOARD])), 4);
+  });
+
+  it("measures what a full token list cannot settle, and says a full list may hide candidates", async () => {
+    const result = await contrastSearch({ sae: crowdedSaeId, positive: POSITIVE, negative: [CROWD_NEGATIVE], limit: 100 });
+    // "z" lists 64 of its 70 active features: the search says candidates may be missing
+    expect(result.incomplete).toBe(true);
+    // on "zoo one" the listed loud features are seen firing and dropped; CROWDED_QUIET is not listed at
+    // its full "z" token, so it is measured exactly — silent there — and kept
+    expect(result.measured).toBeGreaterThan(0);
+    expect(result.unmeasured).toBe(0);
+    expect(crowdedMaxima(CROWD_NEGATIVE)[CROWDED_QUIET]).toBe(0);
+    expect(result.results.map((r) => r.index)).toEqual([CROWDED_QUIET]);
+    expect(result.results[0].negative).toEqual([0]);
+    expect(result.results[0].positive[0]).toBeCloseTo(crowdedMaxima(POSITIVE[0])[CROWDED_QUIET], 4);
   });
 
   it("answers the same through POST /api/v1/search/contrast", async () => {

@@ -51,8 +51,9 @@ describe("saving search-by-inference results", () => {
 
   it("does the same for contrast results", () => {
     const contrast: ContrastSearchResult = {
-      modelName: "m", executionProvider: "cpu", candidates: 2, timingsMs: 3,
+      modelName: "m", executionProvider: "cpu", candidates: 2, measured: 0, unmeasured: 0, incomplete: false, timingsMs: 3,
       results: [{ saeId: 3, saeName: "s3", index: 5, label: null, url: "/x", score: 0.5, positive: [1], negative: [0], maxActivation: 2 }],
+      withoutDashboard: [],
     };
     const html = render(createElement(ContrastResults, { result: contrast, save }));
     expect(checkboxes(html)).toEqual([["3:5", "save-contrast-features", "Select s3 #5 to save"]]);

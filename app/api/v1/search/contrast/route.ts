@@ -9,9 +9,12 @@ export const POST = defineRoute({
   path: "/api/v1/search/contrast",
   summary: "Contrast search: features shared by positive prompts and absent from negative ones",
   description:
-    "Runs each prompt through the model and its SAEs in the inference service. A result is in the top 64 features of every " +
-    "positive prompt and stays below 1% of its max activation on every negative prompt (BOS excluded); results rank by " +
-    "their weakest positive activation relative to their max. For the features of one text (overall and per token) use " +
+    "Runs each prompt through the model and its SAEs in the inference service. A result is active on every positive prompt " +
+    "(among the 64 strongest features of some token) and stays below 1% of its max activation on every negative prompt " +
+    "(BOS excluded); results rank on one scale, their weakest positive activation as a share of their dashboard max. " +
+    "Values the per-token lists cannot settle are measured exactly (at most 256 per prompt; `unmeasured` counts any left " +
+    "out, `incomplete` says a full token list may have hidden candidates); features without a dashboard max come back " +
+    "apart in `withoutDashboard`. For the features of one text (overall and per token) use " +
     "POST /api/v1/activations. The search page runs the same search from a URL: /search?mode=contrast&pos=…&neg=…",
   tags: ["Search"],
   access: "public",
