@@ -17,6 +17,8 @@ import {
 import { loadModelPackage, logitEffects, tokenRows, type ModelSession } from "@/lib/model";
 import { evaluateSae, loadSae, type Sae, type SaeQuality } from "@/lib/sae";
 import { describeImportError } from "@/lib/import/errors";
+import { saveTypicalHookNorm } from "@/lib/db/steering";
+import { measureOnDashboardContexts } from "@/lib/steering/hook-norm";
 import { deserializeCheckpoint, serializeFirstPass, serializeSecondPass } from "./checkpoint";
 import { buildContexts, contextTokens, seededOrder, type PackedContexts } from "./corpus";
 import { computeDecoderNeighbours } from "./neighbours";
@@ -240,6 +242,9 @@ export async function runDashboards(runId: number, options: RunOptions): Promise
     await progress({ phase: "readout", message: "logit effects and decoder neighbours" });
     const effects = await logitEffects(model, sae, { hookName: saeRow.hookName, topK: 10, histogramBins: 50 });
     const neighbours = await computeDecoderNeighbours(sae.decoderMatrix(), sae.dSae, { k: 10, intraOpNumThreads: options.intraOpNumThreads });
+    // the hook's typical ‖h‖, the unit of steering's "add" in hook-norm units (docs/STEERING.md)
+    const hookNorm = await measureOnDashboardContexts(model, saeRow.hookName, dashboard, { seed: params.seed, bosTokenId, batchSize: params.batchSize });
+    await saveTypicalHookNorm(saeRow.id, hookNorm.mean);
 
     // ---- quality metrics on held-out text (lib/sae's evaluateSae: BOS at position 0 left out and unspliced) ----
     await progress({ phase: "metrics", message: `quality metrics on ${heldout.totalTokens} held-out tokens` });
