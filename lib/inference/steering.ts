@@ -279,7 +279,7 @@ export async function runSteering(
     follow: [null, null, DEFAULT_ROW],
     onStep: async ({ step, logits, tokens, logNormalizers }) => {
       if (signal?.aborted) throw new InferenceError("unavailable", "The client went away.");
-      if (step >= maxTokens) return; // the extra step: only its hooks' readings count
+      if (step >= maxTokens) return emitReady(); // the extra step: only its hooks' readings count
       const rows = [0, 1, 2].map((b) => logits.subarray(b * dVocab, (b + 1) * dVocab));
       // one log-normaliser per row (generate's, unless the row has stopped) serves the KL and the logprobs
       const logZ = [0, 1, 2].map((b) => logNormalizers[b]);
