@@ -67,7 +67,7 @@ describe("POST /api/v1/steer", () => {
     expect(done.meanKl).toBeCloseTo(defined.reduce((a, b) => a + b, 0) / defined.length, 12);
     const saved = events.at(-1)!.data as { id: number };
     const run = await call(getRun, `/api/v1/steer/runs/${saved.id}`, { params: { id: String(saved.id) } });
-    expect(run.json.details.default).toMatchObject({ klPrefix: "default", featureActsAt: "token" });
+    expect((run.json.details as { default: unknown }).default).toMatchObject({ klPrefix: "default", featureActsAt: "token" });
   });
 
   it("adds in hook-norm units once the SAE's typical norm is measured, and says so until then", async () => {
