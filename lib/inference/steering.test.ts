@@ -301,6 +301,16 @@ describe("runSteering against independent references", () => {
   const cases = [
     { name: "add", request: addRequest, edit: () => handSteering(1, { method: "add", index: 5, s: 30 }), index: 5 },
     { name: "clamp", request: clampRequest, edit: () => handSteering(1, { method: "clamp", index: 5, v: 8 * 1.5 }), index: 5 },
+    {
+      // s = 0.8 in hook-norm units with N = 5: h + 0.8·5·d/‖d‖, i.e. a raw coefficient of 4/‖d‖
+      name: "add in hook-norm units",
+      request: { ...addRequest, features: [{ saeId: 1, index: 5, method: "add", unit: "hook-norm", value: 0.8 }], hookNorms: [5] } as ServiceSteerRequest,
+      edit: () => {
+        const d = fixtures.get(1)!.tensors.W_dec.subarray(5 * FIXTURE_MODEL.dModel, 6 * FIXTURE_MODEL.dModel);
+        return handSteering(1, { method: "add", index: 5, s: (0.8 * 5) / Math.hypot(...d) });
+      },
+      index: 5,
+    },
   ];
 
   for (const { name, request, edit, index } of cases) {
