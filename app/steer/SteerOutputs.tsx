@@ -27,9 +27,13 @@ function tooltip(token: GeneratedToken, step: number, result: SteerResultView, r
     `logprob ${token.logprob.toFixed(3)} · p ${formatProbability(token.logprob)}`,
   ];
   const kl = result.kl[step];
-  if (kl !== undefined && kl !== null) parts.push(`${result.klPrefix === "default" ? "KL(default‖steered) on the default prefix" : "KL(default‖steered), own prefixes"} at this step ${kl.toFixed(4)}`);
   const sampled = result.klSampled[step];
-  if (result.klPrefix === "default" && sampled !== undefined && sampled !== null) parts.push(`KL of the two sampled texts' next-token distributions ${sampled.toFixed(4)}`);
+  if (kl !== undefined && kl !== null) parts.push(`KL(default‖steered) on the default text's prefix at this step ${kl.toFixed(4)}`);
+  if (sampled !== undefined && sampled !== null) {
+    parts.push(result.klPrefix === "default"
+      ? `KL of the two sampled texts' own next-token distributions ${sampled.toFixed(4)}`
+      : `KL(default‖steered), each on its own sampled text (older run) ${sampled.toFixed(4)}`);
+  }
   const acts = result.featureActs[row][step];
   const where = result.featureActsAt === "token" ? "at this token (after steering)" : "at the position that predicted this token (older run)";
   if (acts?.length) parts.push(`steered feature activation ${where}: ${acts.map((a) => a.toFixed(2)).join(", ")}`);
