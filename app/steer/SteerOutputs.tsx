@@ -92,9 +92,9 @@ export function SteerOutputs({ prompt, result, running = false }: Props) {
         {diff.firstDivergence === null
           ? result.steeredTokens.length ? "The two completions are identical." : ""
           : `The completions diverge at token ${diff.firstDivergence + 1}.`}
-        {kl.mean !== null && <> <span data-testid="mean-kl">Mean {klDescription(result)}: {kl.mean.toFixed(4)} nats over {kl.count} steps.</span></>}
-        {result.klPrefix === "default" && sampled.mean !== null && <> <span className="steer-kl-sampled">(The sampled texts&apos; own next-token distributions differ by {sampled.mean.toFixed(4)} nats on average over {sampled.count} steps: different contexts once the texts diverge.)</span></>}
-        {result.klPrefix === "own" && sampled.mean !== null && <> <span data-testid="mean-kl">Mean {klDescription(result)}: {sampled.mean.toFixed(4)} nats over {sampled.count} steps.</span></>}
+        {kl.mean !== null && <> <span data-testid="mean-kl">Mean {klDescription(result)}: {kl.mean.toFixed(4)} nats over {kl.count} {kl.count === 1 ? "step" : "steps"}.</span></>}
+        {result.klPrefix === "default" && sampled.mean !== null && <> <span className="steer-kl-sampled">(The sampled texts&apos; own next-token distributions differ by {sampled.mean.toFixed(4)} nats on average over {sampled.count} {sampled.count === 1 ? "step" : "steps"}: different contexts once the texts diverge.)</span></>}
+        {result.klPrefix === "own" && sampled.mean !== null && <> <span data-testid="mean-kl">Mean {klDescription(result)}: {sampled.mean.toFixed(4)} nats over {sampled.count} {sampled.count === 1 ? "step" : "steps"}.</span></>}
         {" "}Hover a token for its logprob and the feature&apos;s activation at that token.
       </p>
       <div className="steer-columns">

@@ -35,7 +35,7 @@ export const METHOD_UNITS: Record<SteerMethod, MethodUnits> = {
   },
   add: {
     label: "Add",
-    unit: "coefficient s (h + s·d, raw decoder row)",
+    unit: "coefficient s (h + s·d)",
     description: "Add s times the feature's raw decoder row d to the hook activation at every position; the added vector's length is |s|·‖d‖, which depends on how the SAE scales its decoder.",
     // ‖d‖ is about 1 for most SAEs, while typical ‖h‖ ranges from ~10 (the demo model) to ~100:
     // these defaults stay below the smallest of them
@@ -77,7 +77,7 @@ export const METHOD_UNITS: Record<SteerMethod, MethodUnits> = {
  */
 export const ADD_HOOK_NORM_UNITS: MethodUnits = {
   label: "Add",
-  unit: "× typical ‖h‖ (s·N·d/‖d‖)",
+  unit: "× typical ‖h‖",
   description: "Add the feature's unit-length decoder direction, scaled to s times the hook's typical activation norm N (measured on the dashboard corpus): s = 1 adds a vector as long as a typical activation.",
   slider: { min: -2, max: 2, step: 0.05 },
   defaultValue: 0.5,
