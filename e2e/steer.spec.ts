@@ -67,8 +67,11 @@ test("feature page → Steer → both outputs → the permalink reproduces the s
   const live = await outputTexts(page);
   expect(live.default.length).toBeGreaterThan(0);
   expect(live.steered.length).toBeGreaterThan(0);
-  // every token carries its logprob in a tooltip
+  // every token carries its logprob in a tooltip, and its own position's reading
   await expect(steeredColumn.locator(".steer-token").first()).toHaveAttribute("title", /logprob -?\d+\.\d{3}/);
+  await expect(steeredColumn.locator(".steer-token").first()).toHaveAttribute("title", /activation at this token \(after steering\)/);
+  // the mean KL says which prefix it is on and over how many steps
+  await expect(page.getByTestId("mean-kl").first()).toHaveText(/on the default text's prefix .*: \d+\.\d{4} nats over \d+ steps?/);
   if (live.default !== live.steered) await expect(page.locator(".steer-token-changed").first()).toBeVisible();
   await snapshot(page, "steer-result");
 
@@ -94,7 +97,15 @@ test("finds a feature by its label, checks limits, and sweeps its strength", asy
   const setting = page.getByRole("group", { name: `Steering feature ${LABELLED_FEATURE}` });
   await expect(setting).toBeVisible();
   await setting.getByRole("radio", { name: "Add" }).check();
-  await expect(setting.getByText("coefficient s (h + s·d)")).toBeVisible();
+  // the SAE's typical ‖h‖ is measured, so add starts in those units at half of it
+  await expect(setting.getByRole("radio", { name: "× typical ‖h‖ (unit direction)" })).toBeChecked();
+  await expect(setting.getByText("× typical ‖h‖", { exact: true })).toBeVisible();
+  await expect(setting.getByLabel(/Strength \(/)).toHaveValue("0.5");
+  await expect(setting.getByText(/Typical ‖h‖ at blocks\.1\.hook_resid_post: N = \d+\.\d{3}; s = 0\.5 adds a vector of length/)).toBeVisible();
+  await snapshot(page, "steer-add-units");
+  await setting.getByRole("radio", { name: "raw decoder row" }).check();
+  await expect(setting.getByText("coefficient s (h + s·d)", { exact: true })).toBeVisible();
+  await expect(setting.getByLabel(/Strength \(/)).toHaveValue("4");
   await setting.getByRole("radio", { name: "Ablate" }).check();
   await expect(setting.getByRole("slider")).toHaveCount(0);
 
@@ -114,5 +125,8 @@ test("finds a feature by its label, checks limits, and sweeps its strength", asy
   await expect(table.locator("tbody tr")).toHaveCount(4, { timeout: 120_000 });
   await expect(page.getByRole("button", { name: "Sweep 3 values" })).toBeEnabled(generation);
   await expect(page.locator('.sweep-chart svg.recharts-surface[role="application"]')).toBeVisible();
+  // what the means average is said next to them
+  await expect(table.getByRole("columnheader", { name: "mean activation (tokens)" })).toBeVisible();
+  await expect(page.getByText(/each read at the token's own position after steering/)).toBeVisible();
   await snapshot(page, "steer-sweep");
 });

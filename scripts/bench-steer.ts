@@ -72,10 +72,10 @@ function fromStamps(stamps: Stamps, inProcess = true): Timing {
   };
 }
 
-async function timeGenerate(model: ModelSession, prompts: number[][], hooks: Parameters<ModelSession["generate"]>[1]["hooks"]): Promise<Timing> {
+async function timeGenerate(model: ModelSession, prompts: number[][], hooks: Parameters<ModelSession["generate"]>[1]["hooks"], follow?: (number | null)[]): Promise<Timing> {
   const stamps = new Stamps();
   await model.generate(prompts, {
-    maxNewTokens: NEW_TOKENS, seed: 1, temperature: 0.7, topP: 0.9, stopAtEos: false, hooks,
+    maxNewTokens: NEW_TOKENS, seed: 1, temperature: 0.7, topP: 0.9, stopAtEos: false, hooks, follow,
     onStep: stamps.take,
   });
   return fromStamps(stamps);
@@ -174,9 +174,10 @@ async function main() {
       { label: "batch 1, default (no hooks)", run: () => timeGenerate(model, [promptIds], undefined) },
       { label: "batch 1, clamp hook (SAE encode + delta)", run: () => timeGenerate(model, [promptIds], [steer(sae, clamp, { hookName: hookName })]) },
       { label: "batch 1, add hook (no encode)", run: () => timeGenerate(model, [promptIds], [steer(sae, add, { hookName: hookName })]) },
-      { label: "batch 2, default ×2 (no hooks)", run: () => timeGenerate(model, [promptIds, promptIds], undefined) },
+      // the service's batch: default, steered, and the steered model reading the default text (row 2 follows row 0)
+      { label: "batch 3, default ×2 + a row following row 0 (no hooks)", run: () => timeGenerate(model, [promptIds, promptIds, promptIds], undefined, [null, null, 0]) },
       {
-        label: "batch 2, the service's run (row 1 clamped, activations + KL)", run: async () => {
+        label: "batch 3, the service's run (rows 1–2 clamped, activations + both KLs)", run: async () => {
           const stamps = new Stamps();
           await runSteering(model, saes, request, (event) => { if (event.event === "token") stamps.take(); });
           return fromStamps(stamps);
@@ -196,7 +197,7 @@ async function main() {
     const serviceCpuOverhead = cpuOverhead(runtimeRows[4], runtimeRows[3]);
     const loadDuringRuntime = os.loadavg()[0];
     const verdict = (o: number) => `${pct(1 + o)} (${o <= 0.1 ? "met" : "NOT met"})`;
-    say(`\nPer-token overhead of clamp steering (batch 1): ${pct(1 + clampOverhead)} in wall time, ${pct(1 + clampCpuOverhead)} in CPU time; of the service's steered run vs an unhooked batch of 2: ${verdict(serviceOverhead)} in wall time, ${verdict(serviceCpuOverhead)} in CPU time (target ≤ 10%; 1-minute load average ${fmt(loadDuringRuntime)} on ${os.availableParallelism()} cores).`);
+    say(`\nPer-token overhead of clamp steering (batch 1): ${pct(1 + clampOverhead)} in wall time, ${pct(1 + clampCpuOverhead)} in CPU time; of the service's steered run vs the same unhooked batch of 3: ${verdict(serviceOverhead)} in wall time, ${verdict(serviceCpuOverhead)} in CPU time (target ≤ 10%; 1-minute load average ${fmt(loadDuringRuntime)} on ${os.availableParallelism()} cores).`);
     await model.dispose();
 
     // ---- 2. through the service
@@ -230,7 +231,7 @@ async function main() {
     const serviceTable = table(serviceRows, new Map());
     say(`\nThrough the inference service (${url ? url : "spawned, default limits"}; ${status.executionProvider}; client-side timings, both rows of one batch):\n`);
     say(serviceTable);
-    say(`\nThe service always generates the default and the steered completion together (batch 2), so its tokens/s are per completion pair; compare with the batch-2 rows above. HTTP + SSE adds ${fmt(serviceRows[0].ttftMs - runtimeRows[4].ttftMs)} ms to the first token.`);
+    say(`\nThe service always generates the default and the steered completion together with the steered model reading the default text (batch 3), so its tokens/s are per completion pair; compare with the batch-3 rows above. HTTP + SSE adds ${fmt(serviceRows[0].ttftMs - runtimeRows[4].ttftMs)} ms to the first token.`);
 
     // ---- 3. load test
     const loadTokens = 16;

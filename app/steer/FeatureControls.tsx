@@ -7,7 +7,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { featureHref } from "@/app/components/format";
-import { METHOD_UNITS, STEER_METHODS, type SteerMethod } from "@/lib/steering/methods";
+import { defaultAddUnit, METHOD_UNITS, STEER_METHODS, unitsFor, type AddUnit, type SteerMethod } from "@/lib/steering/methods";
 import type { FeatureSetting, SteerModelOption } from "./types";
 
 interface FeatureSummary {
@@ -101,9 +101,14 @@ export function FeatureSettingCard({ model, setting, position, onChange, onRemov
 }) {
   const sae = model.saes.find((s) => s.id === setting.saeId);
   const summary = useFeatureSummary(setting.saeId, setting.index);
-  const units = METHOD_UNITS[setting.method];
+  const units = unitsFor(setting.method, setting.unit);
   const idBase = `feature-${position}`;
-  const setMethod = (method: SteerMethod) => onChange({ ...setting, method, value: METHOD_UNITS[method].defaultValue });
+  const hookNorm = sae?.typicalHookNorm ?? null;
+  const setMethod = (method: SteerMethod) => {
+    const unit = method === "add" ? defaultAddUnit(hookNorm) : undefined;
+    onChange({ saeId: setting.saeId, index: setting.index, method, value: unitsFor(method, unit).defaultValue, ...(unit ? { unit } : {}) });
+  };
+  const setUnit = (unit: AddUnit) => onChange({ ...setting, unit, value: unitsFor("add", unit).defaultValue });
   const maxActivation = summary.data?.maxActivation;
   return (
     <fieldset className="feature-setting" aria-label={`Steering feature ${setting.index}`}>
@@ -122,6 +127,21 @@ export function FeatureSettingCard({ model, setting, position, onChange, onRemov
         <button type="button" className="secondary remove-feature" onClick={onRemove} aria-label={`Remove feature ${setting.index}`}>Remove</button>
       </div>
       <p className="muted method-help">{units.description}</p>
+      {setting.method === "add" && (
+        <div className="unit-choice" role="radiogroup" aria-label="Unit of s">
+          <label title="h ← h + s·N·d/‖d‖, N the hook's mean ‖h‖ on the dashboard corpus">
+            <input type="radio" name={`${idBase}-unit`} checked={setting.unit === "hook-norm"} disabled={!hookNorm} onChange={() => setUnit("hook-norm")} /> × typical ‖h‖ (unit direction)
+          </label>
+          <label title="h ← h + s·d, d the SAE's decoder row as stored">
+            <input type="radio" name={`${idBase}-unit`} checked={setting.unit !== "hook-norm"} onChange={() => setUnit("decoder")} /> raw decoder row
+          </label>
+          <small className="muted">
+            {hookNorm
+              ? `Typical ‖h‖ at ${sae?.hookName}: N = ${hookNorm.toFixed(3)}${setting.unit === "hook-norm" ? `; s = ${setting.value} adds a vector of length ${(Math.abs(setting.value) * hookNorm).toFixed(2)}.` : "."}`
+              : `The typical ‖h‖ at ${sae?.hookName ?? "this hook"} has not been measured for this SAE yet (it is measured when its dashboards are computed; for SAEs computed earlier run npm run steer:hook-norms), so only the raw unit is available.`}
+          </small>
+        </div>
+      )}
       {units.slider && (
         <div className="strength-row">
           <label htmlFor={`${idBase}-value`}>Strength</label>

@@ -1,11 +1,11 @@
 /**
  * The default and the steered completion side by side: tokens that differ are highlighted, and
- * each token's tooltip gives its logprob, the KL between the two next-token distributions at that
- * step and the steered feature's activation. Tokens are rendered strictly as text.
+ * each token's tooltip gives its logprob, the KL at that step (on the prefix the run says) and the
+ * steered features' activation at that token's own position. Tokens are rendered strictly as text.
  */
 import { TokenText } from "@/app/components/TokenText";
 import { diffTokens, formatProbability } from "@/lib/steering/diff";
-import type { GeneratedToken, SteerResultView } from "@/lib/steering/result";
+import { meanOfDefined, type GeneratedToken, type SteerResultView } from "@/lib/steering/result";
 
 interface Props {
   prompt: string;
@@ -14,16 +14,35 @@ interface Props {
   running?: boolean;
 }
 
+/** What the KL series measures, in words (runs saved before the fix measured the sampled texts). */
+export function klDescription(result: Pick<SteerResultView, "klPrefix">): string {
+  return result.klPrefix === "default"
+    ? "KL(default‖steered) on the default text's prefix (the steered model reading the default completion)"
+    : "KL(default‖steered) of each completion on its own sampled text (an older run: once the texts differ this compares different contexts)";
+}
+
 function tooltip(token: GeneratedToken, step: number, result: SteerResultView, row: "default" | "steered"): string {
   const parts = [
     `${JSON.stringify(token.text)} (id ${token.id})`,
     `logprob ${token.logprob.toFixed(3)} · p ${formatProbability(token.logprob)}`,
   ];
   const kl = result.kl[step];
-  if (kl !== undefined) parts.push(`KL(default‖steered) at this step ${kl.toFixed(4)}`);
+  const sampled = result.klSampled[step];
+  if (kl !== undefined && kl !== null) parts.push(`KL(default‖steered) on the default text's prefix at this step ${kl.toFixed(4)}`);
+  if (sampled !== undefined && sampled !== null) {
+    parts.push(result.klPrefix === "default"
+      ? `KL of the two sampled texts' own next-token distributions ${sampled.toFixed(4)}`
+      : `KL(default‖steered), each on its own sampled text (older run) ${sampled.toFixed(4)}`);
+  }
   const acts = result.featureActs[row][step];
-  if (acts?.length) parts.push(`steered feature activation ${acts.map((a) => a.toFixed(2)).join(", ")}`);
+  const where = result.featureActsAt === "token" ? "at this token (after steering)" : "at the position that predicted this token (older run)";
+  if (acts?.length) parts.push(`steered feature activation ${where}: ${acts.map((a) => a.toFixed(2)).join(", ")}`);
+  else if (acts === null && step === tokensOf(result, row).length - 1) parts.push("feature activation: not read (this token ended the completion)");
   return parts.join("\n");
+}
+
+function tokensOf(result: SteerResultView, row: "default" | "steered"): GeneratedToken[] {
+  return row === "default" ? result.defaultTokens : result.steeredTokens;
 }
 
 function Column({ title, tokens, changed, result, row, prompt, running, finishReason }: {
@@ -64,7 +83,8 @@ function Column({ title, tokens, changed, result, row, prompt, running, finishRe
 
 export function SteerOutputs({ prompt, result, running = false }: Props) {
   const diff = diffTokens(result.defaultTokens, result.steeredTokens);
-  const meanKl = result.kl.length ? result.kl.reduce((a, b) => a + b, 0) / result.kl.length : null;
+  const kl = meanOfDefined(result.kl);
+  const sampled = meanOfDefined(result.klSampled);
   return (
     <div className="steer-outputs">
       <p className="muted steer-summary" aria-live="polite">
@@ -72,8 +92,10 @@ export function SteerOutputs({ prompt, result, running = false }: Props) {
         {diff.firstDivergence === null
           ? result.steeredTokens.length ? "The two completions are identical." : ""
           : `The completions diverge at token ${diff.firstDivergence + 1}.`}
-        {meanKl !== null && ` Mean KL(default‖steered) ${meanKl.toFixed(4)} nats over ${result.kl.length} steps.`}
-        {" "}Hover a token for its logprob.
+        {kl.mean !== null && <> <span data-testid="mean-kl">Mean {klDescription(result)}: {kl.mean.toFixed(4)} nats over {kl.count} {kl.count === 1 ? "step" : "steps"}.</span></>}
+        {result.klPrefix === "default" && sampled.mean !== null && <> <span className="steer-kl-sampled">(The sampled texts&apos; own next-token distributions differ by {sampled.mean.toFixed(4)} nats on average over {sampled.count} {sampled.count === 1 ? "step" : "steps"}: different contexts once the texts diverge.)</span></>}
+        {result.klPrefix === "own" && sampled.mean !== null && <> <span data-testid="mean-kl">Mean {klDescription(result)}: {sampled.mean.toFixed(4)} nats over {sampled.count} {sampled.count === 1 ? "step" : "steps"}.</span></>}
+        {" "}Hover a token for its logprob and the feature&apos;s activation at that token.
       </p>
       <div className="steer-columns">
         <Column title="Default" tokens={result.defaultTokens} changed={diff.defaultChanged} result={result} row="default" prompt={prompt} running={running} finishReason={result.finishReasons?.default} />

@@ -18,7 +18,11 @@ export function toSteerRequest(form: SteerFormState): SteerRequest {
   return {
     modelId: form.modelId!,
     prompt: form.prompt,
-    features: form.features.map((f) => ({ saeId: f.saeId, index: f.index, method: f.method, value: f.method === "ablate" ? 0 : f.value })),
+    features: form.features.map((f) => ({
+      saeId: f.saeId, index: f.index, method: f.method, value: f.method === "ablate" ? 0 : f.value,
+      // the API's unit applies to add only (and means the raw decoder row when absent)
+      ...(f.method === "add" ? { unit: f.unit ?? "decoder" } : {}),
+    })),
     temperature: form.temperature,
     topP: form.topP,
     maxTokens: form.maxTokens,
@@ -102,7 +106,7 @@ export function SteerWorkbench({ models, initial, signedIn }: { models: SteerMod
           <button type="submit" disabled={Boolean(problem) || running}>{running ? "Steering…" : "Steer"}</button>
           {running && <button type="button" className="secondary" onClick={stop}>Stop</button>}
           {first && form.modelId !== null && (
-            <Link href={`/steer/sweep?${new URL(steerHref({ modelId: form.modelId, saeId: first.saeId, feature: first.index, method: first.method, value: first.value, prompt: form.prompt }), "http://x").searchParams}`}>
+            <Link href={`/steer/sweep?${new URL(steerHref({ modelId: form.modelId, saeId: first.saeId, feature: first.index, method: first.method, value: first.value, unit: first.unit, prompt: form.prompt }), "http://x").searchParams}`}>
               Sweep {first.method === "ablate" ? "this feature" : "its strength"} →
             </Link>
           )}

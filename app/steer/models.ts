@@ -1,6 +1,6 @@
 /** Server helpers for the steering pages: the model options and a form state from a URL or a saved run. */
 import { listModelsWithSaes } from "@/lib/db/catalog";
-import { getSteeringRun } from "@/lib/db/steering";
+import { getSteeringRun, typicalHookNorms } from "@/lib/db/steering";
 import { SteerRequestSchema } from "@/lib/inference/protocol";
 import { parseSteerQuery } from "@/lib/steering/query";
 import type { SteerFormState, SteerModelOption } from "./types";
@@ -9,9 +9,10 @@ export const DEFAULT_PROMPT = "I went for a walk and saw";
 
 export async function steerModelOptions(): Promise<SteerModelOption[]> {
   const models = await listModelsWithSaes();
+  const norms = await typicalHookNorms(models.flatMap((m) => m.saes.map((s) => s.id)));
   return models.map((m) => ({
     id: m.id, name: m.name, displayName: m.displayName,
-    saes: m.saes.map((s) => ({ id: s.id, name: s.name, hookName: s.hookName, dSae: s.dSae })),
+    saes: m.saes.map((s) => ({ id: s.id, name: s.name, hookName: s.hookName, dSae: s.dSae, typicalHookNorm: norms.get(s.id) ?? null })),
   }));
 }
 
@@ -32,6 +33,8 @@ export async function initialFormState(models: SteerModelOption[], params: RawPa
   const link = parseSteerQuery(params);
   const sae = link.saeId ? models.flatMap((m) => m.saes.map((s) => ({ ...s, modelId: m.id }))).find((s) => s.id === link.saeId) : undefined;
   const modelId = sae?.modelId ?? (models.some((m) => m.id === link.modelId) ? link.modelId! : base.modelId);
-  const features = sae && link.feature !== undefined && link.feature < sae.dSae ? [{ saeId: sae.id, index: link.feature, method: link.method, value: link.value }] : [];
+  const features = sae && link.feature !== undefined && link.feature < sae.dSae
+    ? [{ saeId: sae.id, index: link.feature, method: link.method, value: link.value, ...(link.unit ? { unit: link.unit } : {}) }]
+    : [];
   return { ...base, modelId, features, prompt: link.prompt ?? base.prompt };
 }

@@ -1,11 +1,13 @@
 /** What the steering pages pass from the server to their client components. */
-import type { SteerMethod } from "@/lib/steering/methods";
+import type { AddUnit, SteerMethod } from "@/lib/steering/methods";
 
 export interface SteerSaeOption {
   id: number;
   name: string;
   hookName: string;
   dSae: number;
+  /** Mean ‖h‖ at the hook on the dashboard corpus (the add "hook-norm" unit); null until measured. */
+  typicalHookNorm: number | null;
 }
 
 export interface SteerModelOption {
@@ -20,6 +22,8 @@ export interface FeatureSetting {
   index: number;
   method: SteerMethod;
   value: number;
+  /** add only: the unit of value. */
+  unit?: AddUnit;
 }
 
 export interface SamplingSettings {

@@ -18,6 +18,8 @@ import { loadModelPackage, tokenRows, type ModelSession } from "@/lib/model";
 import { LOGIT_EFFECTS_CONVENTION } from "@/lib/model/logit-effects-convention";
 import { bosExclusionMask, evaluateSae, loadSae, type Sae, type SaeQuality } from "@/lib/sae";
 import { describeImportError } from "@/lib/import/errors";
+import { saveTypicalHookNorm } from "@/lib/db/steering";
+import { measureOnDashboardContexts } from "@/lib/steering/hook-norm";
 import { deserializeCheckpoint, serializeFirstPass, serializeSecondPass } from "./checkpoint";
 import { buildContexts, contextTokens, seededOrder, type PackedContexts } from "./corpus";
 import { computeDecoderNeighbours } from "./neighbours";
@@ -242,6 +244,9 @@ export async function runDashboards(runId: number, options: RunOptions): Promise
     await progress({ phase: "readout", message: "logit effects and decoder neighbours" });
     const effects = await dashboardLogitEffects(model, sae, saeRow.hookName);
     const neighbours = await computeDecoderNeighbours(sae.decoderMatrix(), sae.dSae, { k: 10, intraOpNumThreads: options.intraOpNumThreads });
+    // the hook's typical ‖h‖, the unit of steering's "add" in hook-norm units (docs/STEERING.md)
+    const hookNorm = await measureOnDashboardContexts(model, saeRow.hookName, dashboard, { seed: params.seed, bosTokenId, batchSize: params.batchSize });
+    await saveTypicalHookNorm(saeRow.id, hookNorm.mean);
 
     // ---- quality metrics on held-out text (lib/sae's evaluateSae: every BOS-id position left out and unspliced) ----
     await progress({ phase: "metrics", message: `quality metrics on ${heldout.totalTokens} held-out tokens` });

@@ -24,6 +24,18 @@ export async function resolveSteeringFeatures(modelId: number, features: { saeId
   return features.map((f) => rows.find((r) => r.saeId === f.saeId && r.index === f.index)?.maxActivation ?? 0);
 }
 
+/** Each SAE's typical ‖h‖ at its hook (the add "hook-norm" unit), for those measured. */
+export async function typicalHookNorms(saeIds: number[]): Promise<Map<number, number>> {
+  if (!saeIds.length) return new Map();
+  const rows = await db().sae.findMany({ where: { id: { in: [...new Set(saeIds)] }, typicalHookNorm: { not: null } }, select: { id: true, typicalHookNorm: true } });
+  return new Map(rows.map((r) => [r.id, r.typicalHookNorm!]));
+}
+
+/** Stores an SAE's typical ‖h‖ at its hook (measured on its dashboard corpus, lib/steering/hook-norm.ts). */
+export async function saveTypicalHookNorm(saeId: number, norm: number): Promise<void> {
+  await db().sae.update({ where: { id: saeId }, data: { typicalHookNorm: norm } });
+}
+
 export interface SteeringRunInput {
   authorId: number | null;
   modelId: number;
@@ -43,7 +55,11 @@ export async function saveSteeringRun(input: SteeringRunInput) {
       params: input.params as object,
       defaultOutput: result.default.text,
       steeredOutput: result.steered.text,
-      defaultTokens: { tokens: result.default.tokens, finishReason: result.default.finishReason, featureActs: result.featureActs.default, kl: result.kl } as object,
+      // klPrefix / featureActsAt say how the series were measured (lib/steering/result.ts resultFromSaved labels older runs)
+      defaultTokens: {
+        tokens: result.default.tokens, finishReason: result.default.finishReason, featureActs: result.featureActs.default,
+        kl: result.kl, klPrefix: result.klPrefix, klSampled: result.klSampled, featureActsAt: result.featureActsAt,
+      } as object,
       steeredTokens: { tokens: result.steered.tokens, finishReason: result.steered.finishReason, featureActs: result.featureActs.steered } as object,
       executionDevice: input.executionDevice,
     },

@@ -68,14 +68,26 @@ export const InferenceErrorSchema = z.object({ error: z.object({ code: z.string(
 
 export const STEER_METHODS = ["add", "clamp", "ablate", "multiply"] as const;
 
+/**
+ * Units of an add's coefficient s (docs/STEERING.md): "decoder" — h ← h + s·d_i with the raw decoder
+ * row; "hook-norm" — h ← h + s·N·d_i/‖d_i‖ with N the hook's typical ‖h‖ on the dashboard corpus, so
+ * s = 1 adds a vector as long as a typical activation at that hook.
+ */
+export const ADD_UNITS = ["decoder", "hook-norm"] as const;
+export type AddUnit = (typeof ADD_UNITS)[number];
+
 /** One feature to steer with. `value`'s unit depends on the method (see docs/STEERING.md). */
-export const SteerFeatureSchema = z.object({
-  saeId: z.number().int().positive(),
-  index: z.number().int().min(0),
-  method: z.enum(STEER_METHODS),
-  /** add: coefficient s in h + s·d_i; clamp: multiple of the feature's max activation; multiply: factor α; ablate: ignored. */
-  value: z.number().finite().min(-1000).max(1000).default(0),
-});
+export const SteerFeatureSchema = z
+  .object({
+    saeId: z.number().int().positive(),
+    index: z.number().int().min(0),
+    method: z.enum(STEER_METHODS),
+    /** add: coefficient s (see `unit`); clamp: multiple of the feature's max activation; multiply: factor α; ablate: ignored. */
+    value: z.number().finite().min(-1000).max(1000).default(0),
+    /** add only: the unit of s, "decoder" (raw decoder row, the default) or "hook-norm" (unit direction × the hook's typical norm). */
+    unit: z.enum(ADD_UNITS).optional(),
+  })
+  .refine((f) => f.unit === undefined || f.method === "add", { message: 'unit applies to the method "add" only', path: ["unit"] });
 
 export const STEER_LIMITS = { maxPromptChars: 2_000, maxTokens: 128, maxFeatures: 8 };
 
@@ -90,9 +102,10 @@ export const SteerRequestSchema = z.object({
 });
 export type SteerRequest = z.input<typeof SteerRequestSchema>;
 
-/** What the service needs beyond the request: each steered feature's max activation (for clamp). */
+/** What the service needs beyond the request: each steered feature's max activation (clamp) and its hook's typical norm (add in hook-norm units). */
 export const ServiceSteerRequestSchema = SteerRequestSchema.extend({
   maxActivations: z.array(z.number()).describe("max activation of features[i] on the dashboard corpus"),
+  hookNorms: z.array(z.number().nullable()).optional().describe("typical ‖h‖ at the hook of features[i]'s SAE on the dashboard corpus; null when not measured"),
 });
 export type ServiceSteerRequest = z.input<typeof ServiceSteerRequestSchema>;
 
@@ -104,15 +117,31 @@ export const SteerStartEventSchema = z.object({
   executionProvider: z.string(),
   seed: z.number().int(),
 });
+/**
+ * The KL series of a run is KL(p_default ‖ p_steered) with BOTH distributions conditioned on the
+ * default completion's prefix (prompt + default tokens so far): the steered model reads the default
+ * text in a third batch row. Comparing each row on its own sampled prefix (klSampled) measures
+ * different contexts once the texts differ, not steering.
+ */
+export const KL_PREFIX = "default" as const;
+/** A token's feature reading is the feature's activation at the position holding that token, after steering. */
+export const FEATURE_ACTS_AT = "token" as const;
+
 export const SteerTokenEventSchema = z.object({
   step: z.number().int(),
   /** null once that completion has ended (EOS). */
   default: GeneratedTokenSchema.nullable(),
   steered: GeneratedTokenSchema.nullable(),
-  /** KL(p_default ‖ p_steered) of the two next-token distributions at this step (temperature 1). */
-  kl: z.number(),
-  /** Each steered feature's activation at the position that predicted this token, after steering. */
-  featureActs: z.object({ default: z.array(z.number()), steered: z.array(z.number()) }),
+  /** KL(p_default ‖ p_steered) of the next-token distributions on the default completion's prefix (temperature 1); null once the default completion has ended. */
+  kl: z.number().nullable(),
+  /** KL between the two rows' next-token distributions, each on its OWN sampled prefix (the sampled texts' divergence); null once either completion has ended. */
+  klSampled: z.number().nullable(),
+  /**
+   * Each steered feature's activation at the position holding this step's token (after steering),
+   * per completion; null when that completion produced no token here or its token ended it (EOS,
+   * context end: the model never reads that position).
+   */
+  featureActs: z.object({ default: z.array(z.number()).nullable(), steered: z.array(z.number()).nullable() }),
 });
 const CompletionSchema = z.object({
   text: z.string(),
@@ -122,8 +151,18 @@ const CompletionSchema = z.object({
 export const SteerDoneEventSchema = z.object({
   default: CompletionSchema,
   steered: CompletionSchema,
-  kl: z.array(z.number()),
-  featureActs: z.object({ default: z.array(z.array(z.number())), steered: z.array(z.array(z.number())) }),
+  /** Per step, as in the token events (null once the default completion has ended). */
+  kl: z.array(z.number().nullable()),
+  /** Which prefix the KL series is conditioned on: "default" (the default completion's). */
+  klPrefix: z.literal(KL_PREFIX),
+  /** Mean of `kl` over the steps where it is defined; null when none is. */
+  meanKl: z.number().nullable(),
+  /** Per step, the divergence of the sampled texts (each row on its own prefix; null once either has ended). */
+  klSampled: z.array(z.number().nullable()),
+  meanKlSampled: z.number().nullable(),
+  /** Where the readings are taken: "token", the position holding each generated token. */
+  featureActsAt: z.literal(FEATURE_ACTS_AT),
+  featureActs: z.object({ default: z.array(z.array(z.number()).nullable()), steered: z.array(z.array(z.number()).nullable()) }),
   timingsMs: z.object({ firstToken: z.number(), total: z.number() }),
 });
 export type SteerStartEvent = z.infer<typeof SteerStartEventSchema>;

@@ -1,23 +1,42 @@
 /**
  * A steering run: the default and the steered completion generated side by side in one batch
  * (row 0 default, row 1 steered) with the same seed and sampling settings, so that every
- * difference comes from steering alone. Emits each step as it is sampled.
+ * difference comes from steering alone, plus row 2: the steered model fed the DEFAULT row's tokens
+ * (teacher forcing), so the KL at every step compares the two models on the same prefix (INTERP
+ * §5). Emits each step as it is sampled, with each token's feature reading at its own position.
  */
 import type { ModelSession } from "../model";
 import { applyInterventions, type FeatureIntervention } from "../model/interventions";
 import type { HookFn, HookRegistration, HookTensor } from "../model/hooks";
 import { logNormalizer } from "../model/sampling";
 import type { Sae, SaeEncoding } from "../sae";
+import { meanOfDefined } from "../steering/result";
 import { InferenceError } from "./engine";
-import { ServiceSteerRequestSchema, type ServiceSteerRequest, type SteerDoneEvent, type SteerEvent, type SteerTokenEvent } from "./protocol";
+import {
+  FEATURE_ACTS_AT, KL_PREFIX, ServiceSteerRequestSchema,
+  type AddUnit, type ServiceSteerRequest, type SteerDoneEvent, type SteerEvent, type SteerTokenEvent,
+} from "./protocol";
 
 const DEFAULT_ROW = 0;
 const STEERED_ROW = 1;
+/** The steered model reading the default completion's text: the KL's second distribution. */
+const STEERED_ON_DEFAULT_ROW = 2;
 
-/** The intervention the runtime applies for one requested feature (INTERP §5 units). */
-export function toIntervention(feature: { index: number; method: string; value: number }, maxActivation: number): FeatureIntervention {
+/** The intervention the runtime applies for one requested feature (INTERP §5 units, docs/STEERING.md). */
+export function toIntervention(
+  feature: { index: number; method: string; value: number; unit?: AddUnit },
+  maxActivation: number,
+  hookNorm: number | null = null,
+): FeatureIntervention {
   switch (feature.method) {
     case "add":
+      if (feature.unit === "hook-norm") {
+        if (!(hookNorm !== null && hookNorm > 0)) {
+          throw new InferenceError("bad_request", `The typical norm of this SAE's hook has not been measured yet, so "× typical ‖h‖" has no unit. Use the raw decoder unit, or measure it (npm run steer:hook-norms).`);
+        }
+        // s·N·d/‖d‖: applyInterventions divides by ‖d‖ for unitNorm
+        return { kind: "add", feature: feature.index, strength: feature.value * hookNorm, unitNorm: true };
+      }
       return { kind: "add", feature: feature.index, strength: feature.value };
     case "clamp":
       if (!(maxActivation > 0)) {
@@ -52,117 +71,124 @@ export interface SteeringSaes {
   get(saeId: number): { sae: Sae; hookName: string } | undefined;
 }
 
-/** Each steered feature's activation at every step, default and steered row (the token events' featureActs). */
-class StepActivations {
+/**
+ * Each steered feature's reading per generated token (index s = the step that sampled it), default
+ * and steered row. Token s sits at the position the forward pass of step s + 1 processes, so its
+ * reading arrives one step after the token.
+ */
+class TokenReadings {
   readonly default: number[][] = [];
   readonly steered: number[][] = [];
-  /** Per step, how many SAEs have not yet reported their features. */
+  /** Per token, how many SAEs have not yet reported their features. */
   private readonly missing: number[] = [];
 
   constructor(private readonly nFeatures: number, private readonly nSaes: number) {}
 
-  private ensure(step: number): void {
-    while (this.default.length <= step) {
+  private ensure(token: number): void {
+    while (this.default.length <= token) {
       this.default.push(new Array<number>(this.nFeatures));
       this.steered.push(new Array<number>(this.nFeatures));
       this.missing.push(this.nSaes);
     }
   }
 
-  /** One SAE's reading at `step`, from rows `row` (default) and `row + 1` (steered) of an encoding. */
-  report(step: number, reported: readonly { slot: number; index: number }[], encoding: SaeEncoding, row: number): void {
-    this.ensure(step);
+  /** One SAE's reading of `token`, from rows 0 (default) and 1 (steered, after the edit) of an encoding. */
+  report(token: number, reported: readonly { slot: number; index: number }[], encoding: SaeEncoding): void {
+    this.ensure(token);
     for (const { slot, index } of reported) {
-      this.default[step][slot] = encoding.featureActs[row * encoding.dSae + index];
-      this.steered[step][slot] = encoding.featureActs[(row + 1) * encoding.dSae + index];
+      this.default[token][slot] = encoding.featureActs[index];
+      this.steered[token][slot] = encoding.featureActs[encoding.dSae + index];
     }
-    this.missing[step] -= 1;
+    this.missing[token] -= 1;
   }
 
-  complete(step: number): boolean {
-    return step < this.missing.length && this.missing[step] === 0;
+  complete(token: number): boolean {
+    return token < this.missing.length && this.missing[token] === 0;
   }
 }
 
 /**
- * One SAE of a steering run: its interventions on the steered row, the features it reports, and
- * the reading it still owes.
+ * One SAE of a steering run: its interventions on the steered rows (1 and 2), the features it
+ * reports, and the reading it still owes.
  *
- * The activation a token event reports is read AFTER steering (INTERP §5's observable), so it
- * needs an encode of the edited h, while clamp/ablate/multiply need f(h) BEFORE the edit: two
- * encodes per step, each streaming the whole W_enc through the cache. To spend one per step, a
- * plan that steers with an encode defers its reading of step t to step t + 1 and encodes
- * [default row at t, steered row after the edit at t, steered row at t + 1 before the edit] in one
- * session run: rows 0–1 are step t's reading, row 2 is what step t + 1's intervention needs. The
- * prompt pass reads at once (the first token is not delayed); a run's last reading is flushed after
+ * A token's reading is taken AFTER steering (INTERP §5's observable), so it needs an encode of the
+ * edited h, while clamp/ablate/multiply need f(h) BEFORE the edit: two encodes per step, each
+ * streaming the whole W_enc through the cache. To spend one per step, a plan that steers with an
+ * encode defers the reading taken at step t to step t + 1 and encodes [default row at t, steered row
+ * after the edit at t, steered rows 1 and 2 at t + 1 before the edit] in one session run: rows 0–1
+ * are the reading, rows 2–3 what step t + 1's intervention needs. The reading taken at step t is of
+ * token t − 1 (the prompt pass reads no generated token); a run's last reading is flushed after
  * generation. Encoding several rows together gives each row the same bits as encoding it alone
  * (checked against the plain composition in steering.test.ts).
  */
 class SaePlan {
   readonly interventions: FeatureIntervention[] = [];
   readonly reported: { slot: number; index: number }[] = [];
-  /** [default row's last position, steered row's last position after steering, (steered row's next position)]. */
+  /** [default row's position, steered row's position after steering, (rows 1 and 2 at the next position)]. */
   private readonly rows: Float32Array;
-  /** The step whose reading sits in rows[0 .. 2·width), not encoded yet. */
+  /** The token whose reading sits in rows[0 .. 2·width), not encoded yet. */
   private owed: number | null = null;
 
   constructor(readonly sae: Sae, readonly hookName: string) {
-    this.rows = new Float32Array(3 * sae.dIn);
+    this.rows = new Float32Array(4 * sae.dIn);
   }
 
   private get encodesToSteer(): boolean {
     return this.interventions.some((i) => i.kind !== "add");
   }
 
-  /** Applies this SAE's interventions to the steered row of this forward call, settling a reading owed from the previous step. */
-  async steer(steeredRow: SteeredRow, acts: StepActivations): Promise<void> {
-    const { width, seqLen } = steeredRow;
+  /** Applies this SAE's interventions to the steered rows of this forward call, settling a reading owed from the previous step. */
+  async steer(steeredRows: SteeredRows, readings: TokenReadings): Promise<void> {
+    const { width, seqLen } = steeredRows;
     if (this.owed !== null && this.encodesToSteer && seqLen === 1) {
-      this.rows.set(steeredRow.data, 2 * width);
+      this.rows.set(steeredRows.data, 2 * width);
       const encoding = await this.sae.encode(this.rows);
-      acts.report(this.owed, this.reported, encoding, DEFAULT_ROW);
+      readings.report(this.owed, this.reported, encoding);
       this.owed = null;
-      await applyInterventions(this.sae, this.interventions, steeredRow, {}, { encoding, offset: 2 });
+      await applyInterventions(this.sae, this.interventions, steeredRows, {}, { encoding, offset: 2 });
       return;
     }
-    await this.flush(acts);
-    await applyInterventions(this.sae, this.interventions, steeredRow);
+    await this.flush(readings);
+    await applyInterventions(this.sae, this.interventions, steeredRows);
   }
 
-  /** After every SAE at the hook has steered: takes this step's reading, now or owed to the next step. */
-  async read(tensor: Pick<HookTensor, "data" | "seqLen" | "width" | "step">, acts: StepActivations): Promise<void> {
+  /** After every SAE at the hook has steered: reads the token this step's position holds, now or owed to the next step. */
+  async read(tensor: Pick<HookTensor, "data" | "seqLen" | "width" | "step">, readings: TokenReadings): Promise<void> {
+    // step 0 is the prompt pass: its last position holds a prompt token, not a generated one
+    if (tensor.step === 0) return;
     const { data, seqLen, width } = tensor;
     for (const b of [DEFAULT_ROW, STEERED_ROW]) {
       const last = (b * seqLen + seqLen - 1) * width;
       this.rows.set(data.subarray(last, last + width), b * width);
     }
-    this.owed = tensor.step;
-    if (tensor.step === 0 || !this.encodesToSteer) await this.flush(acts);
+    this.owed = tensor.step - 1;
+    if (!this.encodesToSteer) await this.flush(readings);
   }
 
   /** Encodes a reading still owed (after generation, or when the next step cannot carry it). */
-  async flush(acts: StepActivations): Promise<void> {
+  async flush(readings: TokenReadings): Promise<void> {
     if (this.owed === null) return;
     const encoding = await this.sae.encode(this.rows.subarray(0, 2 * this.sae.dIn));
-    acts.report(this.owed, this.reported, encoding, DEFAULT_ROW);
+    readings.report(this.owed, this.reported, encoding);
     this.owed = null;
   }
 }
 
-type SteeredRow = Pick<HookTensor, "data" | "batch" | "seqLen" | "width" | "tokenMask" | "hookName">;
+type SteeredRows = Pick<HookTensor, "data" | "batch" | "seqLen" | "width" | "tokenMask" | "hookName">;
 
-/** The hook function for every SAE at one hook: each steers the steered row in request order, then each takes its reading. */
-function steeringStepHook(plans: SaePlan[], acts: StepActivations): HookFn {
+/** The hook function for every SAE at one hook: each steers rows 1–2 in request order, then each takes its reading. */
+function steeringStepHook(plans: SaePlan[], readings: TokenReadings): HookFn {
   return async (tensor) => {
     const { data, seqLen, width, tokenMask, hookName } = tensor;
     const rowValues = seqLen * width;
-    const steeredRow: SteeredRow = {
-      hookName, width, seqLen, batch: 1,
-      data: data.subarray(STEERED_ROW * rowValues, (STEERED_ROW + 1) * rowValues),
-      tokenMask: tokenMask.subarray(STEERED_ROW * seqLen, (STEERED_ROW + 1) * seqLen),
+    // rows 1 and 2 are contiguous: one view steers both
+    const steeredRows: SteeredRows = {
+      hookName, width, seqLen, batch: 2,
+      data: data.subarray(STEERED_ROW * rowValues, (STEERED_ON_DEFAULT_ROW + 1) * rowValues),
+      tokenMask: tokenMask.subarray(STEERED_ROW * seqLen, (STEERED_ON_DEFAULT_ROW + 1) * seqLen),
     };
-    for (const plan of plans) await plan.steer(steeredRow, acts);
-    for (const plan of plans) await plan.read(tensor, acts);
+    for (const plan of plans) await plan.steer(steeredRows, readings);
+    for (const plan of plans) await plan.read(tensor, readings);
   };
 }
 
@@ -178,6 +204,9 @@ export async function runSteering(
   const request = parsed.data;
   if (request.maxActivations.length !== request.features.length) {
     throw new InferenceError("bad_request", "maxActivations must list one value per feature.");
+  }
+  if (request.hookNorms && request.hookNorms.length !== request.features.length) {
+    throw new InferenceError("bad_request", "hookNorms must list one value per feature.");
   }
   const started = performance.now();
   const promptIds = model.encode(request.prompt);
@@ -198,13 +227,13 @@ export async function runSteering(
       plan = new SaePlan(entry.sae, entry.hookName);
       plans.set(feature.saeId, plan);
     }
-    plan.interventions.push(toIntervention(feature, request.maxActivations[slot]));
+    plan.interventions.push(toIntervention(feature, request.maxActivations[slot], request.hookNorms?.[slot] ?? null));
     plan.reported.push({ slot, index: feature.index });
   });
   const byHook = new Map<string, SaePlan[]>();
   for (const plan of plans.values()) byHook.set(plan.hookName, [...(byHook.get(plan.hookName) ?? []), plan]);
-  const featureActs = new StepActivations(request.features.length, plans.size);
-  const hooks: HookRegistration[] = [...byHook].map(([hookName, hookPlans]) => ({ hookName, fn: steeringStepHook(hookPlans, featureActs) }));
+  const readings = new TokenReadings(request.features.length, plans.size);
+  const hooks: HookRegistration[] = [...byHook].map(([hookName, hookPlans]) => ({ hookName, fn: steeringStepHook(hookPlans, readings) }));
 
   await emit({
     event: "start",
@@ -212,58 +241,94 @@ export async function runSteering(
   });
 
   const tokenOf = (id: number, logprob: number) => ({ id, text: model.tokenizer.tokenText(id), logprob });
+  /** Whether each completion has ended (its EOS or last-in-context token was emitted). */
   const ended = [false, false];
-  const kl: number[] = [];
-  let firstToken = 0;
+  const kl: (number | null)[] = [];
+  const klSampled: (number | null)[] = [];
+  const featureActs = { default: [] as (number[] | null)[], steered: [] as (number[] | null)[] };
+  let firstToken: number | null = null;
   const dVocab = model.manifest.dVocab;
-  // token events wait for their step's reading (at most one step, see SaePlan), then go out in order
-  const waiting: Omit<SteerTokenEvent, "featureActs">[] = [];
+  const maxTokens = request.maxTokens;
+  // token events wait for their token's reading (taken one step later, see SaePlan), then go out in
+  // order; `read[b]` says whether row b's token will have one (not when the token ended the row)
+  type Waiting = Omit<SteerTokenEvent, "featureActs"> & { read: [boolean, boolean] };
+  const waiting: Waiting[] = [];
+  let generationDone = false;
   const emitReady = async () => {
-    while (waiting.length && featureActs.complete(waiting[0].step)) {
-      const data = waiting.shift()!;
-      await emit({ event: "token", data: { ...data, featureActs: { default: featureActs.default[data.step], steered: featureActs.steered[data.step] } } });
+    while (waiting.length && (generationDone || readings.complete(waiting[0].step))) {
+      const { read, ...data } = waiting.shift()!;
+      const complete = readings.complete(data.step);
+      const acts = {
+        default: read[0] && complete ? readings.default[data.step] : null,
+        steered: read[1] && complete ? readings.steered[data.step] : null,
+      };
+      featureActs.default.push(acts.default);
+      featureActs.steered.push(acts.steered);
+      firstToken ??= performance.now() - started;
+      await emit({ event: "token", data: { ...data, featureActs: acts } });
     }
   };
 
-  const sequences = await model.generate([promptIds, promptIds], {
-    maxNewTokens: request.maxTokens,
+  const sequences = await model.generate([promptIds, promptIds, promptIds], {
+    // one step more than asked: its forward pass reads the last token's own position
+    maxNewTokens: maxTokens + 1,
     seed: request.seed,
     temperature: request.temperature,
     topP: request.topP,
     hooks,
+    follow: [null, null, DEFAULT_ROW],
     onStep: async ({ step, logits, tokens, logNormalizers }) => {
       if (signal?.aborted) throw new InferenceError("unavailable", "The client went away.");
-      if (step === 0) firstToken = performance.now() - started;
-      const rows = [logits.subarray(0, dVocab), logits.subarray(dVocab, 2 * dVocab)];
+      if (step >= maxTokens) return emitReady(); // the extra step: only its hooks' readings count
+      const rows = [0, 1, 2].map((b) => logits.subarray(b * dVocab, (b + 1) * dVocab));
       // one log-normaliser per row (generate's, unless the row has stopped) serves the KL and the logprobs
-      const logZ = [DEFAULT_ROW, STEERED_ROW].map((b) => (Number.isNaN(logNormalizers[b]) ? logNormalizer(rows[b]) : logNormalizers[b]));
-      const stepKl = klDivergence(rows[DEFAULT_ROW], rows[STEERED_ROW], logZ[DEFAULT_ROW], logZ[STEERED_ROW]);
+      const logZ = [0, 1, 2].map((b) => logNormalizers[b]);
+      for (const b of [0, 1, 2]) if (Number.isNaN(logZ[b]) && (b === STEERED_ROW ? !ended[b] : !ended[DEFAULT_ROW])) logZ[b] = logNormalizer(rows[b]);
+      const running = [!ended[DEFAULT_ROW], !ended[STEERED_ROW]];
+      const stepKl = running[DEFAULT_ROW] ? klDivergence(rows[DEFAULT_ROW], rows[STEERED_ON_DEFAULT_ROW], logZ[DEFAULT_ROW], logZ[STEERED_ON_DEFAULT_ROW]) : null;
+      const stepKlSampled = running[DEFAULT_ROW] && running[STEERED_ROW] ? klDivergence(rows[DEFAULT_ROW], rows[STEERED_ROW], logZ[DEFAULT_ROW], logZ[STEERED_ROW]) : null;
       kl.push(stepKl);
+      klSampled.push(stepKlSampled);
+      const read: [boolean, boolean] = [false, false];
       const generated = [DEFAULT_ROW, STEERED_ROW].map((b) => {
         if (ended[b]) return null;
         const id = tokens[b];
         const token = tokenOf(id, rows[b][id] - logZ[b]);
+        // the same stop rules as generate: an EOS, or a token with no position left, ends the row
+        // and is never read by the model
         if (id === eosTokenId || promptIds.length + step >= nCtx) ended[b] = true;
+        else read[b] = true;
         return token;
       });
-      waiting.push({ step, default: generated[0], steered: generated[1], kl: stepKl });
+      waiting.push({ step, default: generated[0], steered: generated[1], kl: stepKl, klSampled: stepKlSampled, read });
       await emitReady();
     },
   });
-  for (const plan of plans.values()) await plan.flush(featureActs);
+  for (const plan of plans.values()) await plan.flush(readings);
+  generationDone = true;
   await emitReady();
 
-  const completion = (b: number) => ({
-    text: model.tokenizer.decode(sequences[b].tokens),
-    tokens: sequences[b].tokens.map((id, i) => tokenOf(id, sequences[b].logprobs[i])),
-    finishReason: sequences[b].finishReason,
-  });
+  const completion = (b: number) => {
+    const { tokens, logprobs } = sequences[b];
+    // the extra step may have sampled one token more: it was never shown
+    const truncated = tokens.length > maxTokens;
+    return {
+      text: model.tokenizer.decode(tokens.slice(0, maxTokens)),
+      tokens: tokens.slice(0, maxTokens).map((id, i) => tokenOf(id, logprobs[i])),
+      finishReason: truncated ? ("length" as const) : sequences[b].finishReason,
+    };
+  };
   const done: SteerDoneEvent = {
     default: completion(DEFAULT_ROW),
     steered: completion(STEERED_ROW),
     kl,
-    featureActs: { default: featureActs.default.slice(0, kl.length), steered: featureActs.steered.slice(0, kl.length) },
-    timingsMs: { firstToken, total: performance.now() - started },
+    klPrefix: KL_PREFIX,
+    meanKl: meanOfDefined(kl).mean,
+    klSampled,
+    meanKlSampled: meanOfDefined(klSampled).mean,
+    featureActsAt: FEATURE_ACTS_AT,
+    featureActs,
+    timingsMs: { firstToken: firstToken ?? performance.now() - started, total: performance.now() - started },
   };
   await emit({ event: "done", data: done });
   return done;

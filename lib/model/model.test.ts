@@ -76,6 +76,29 @@ describe("model package session", () => {
     });
   });
 
+  it("a following row is fed the tokens its source row chose (teacher forcing), with its own logits", async () => {
+    const prompt = model.encode("the cat");
+    const V = model.manifest.dVocab;
+    const shift = 3; // row 1 is edited so that its own samples would differ
+    const stepLogits: Float32Array[] = [];
+    const [source, follower] = await model.generate([prompt, prompt], {
+      maxNewTokens: 6, temperature: 1, seed: 9, stopAtEos: false, follow: [null, 0],
+      hooks: { "blocks.0.hook_resid_post": (h) => { for (let j = 0; j < h.seqLen * h.width; j++) h.data[h.seqLen * h.width + j] += shift; } },
+      onStep: ({ logits }) => void stepLogits.push(logits.slice(V, 2 * V)),
+    });
+    expect(follower.tokens).toEqual(source.tokens);
+    // the follower's logits are the edited model's on the source's text: a full forward says so
+    const full = await model.forward([[...prompt, ...source.tokens]], {
+      hooks: { "blocks.0.hook_resid_post": (h) => { for (let j = 0; j < h.data.length; j++) h.data[j] += shift; } },
+    });
+    stepLogits.forEach((logits, step) => {
+      const position = prompt.length - 1 + step;
+      expect(maxDiff(logits, full.logits!.subarray(position * V, (position + 1) * V))).toBeLessThan(1e-4);
+    });
+    expect(follower.logprobs[0]).toBeCloseTo(logSoftmax(stepLogits[0])[source.tokens[0]], 5);
+    await expect(model.generate([prompt, model.encode("a")], { maxNewTokens: 1, follow: [null, 0] })).rejects.toThrow(/same length/);
+  });
+
   it("same seed → same tokens; sampling respects top-p", async () => {
     const prompt = model.encode("the");
     const options = { maxNewTokens: 8, temperature: 1, topP: 0.9, seed: 42, stopAtEos: false };

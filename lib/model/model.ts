@@ -50,6 +50,13 @@ export interface GenerateOptions extends SamplingOptions {
   /** Stop a row when it samples the EOS token (default true). */
   stopAtEos?: boolean;
   stopTokenIds?: number[];
+  /**
+   * Teacher forcing: follow[b] = a (a < b) makes row b take the token row a chose at every step
+   * instead of sampling its own, e.g. to read a steered model's next-token distributions on the
+   * default completion's text. Rows must share the prompt length; row b's logprobs are those of
+   * row a's tokens under row b's own logits.
+   */
+  follow?: readonly (number | null | undefined)[];
   hooks?: HookSpec;
   /**
    * Called after each step with the last-position logits [batch, dVocab], the chosen tokens and,
@@ -332,6 +339,14 @@ export class ModelSession {
     const randoms = prompts.map(() => new SeededRandom(seed));
     const stopIds = new Set(options.stopTokenIds ?? []);
     const stopAtEos = options.stopAtEos ?? true;
+    const follow = prompts.map((prompt, b) => {
+      const source = options.follow?.[b];
+      if (source === null || source === undefined) return null;
+      if (!Number.isInteger(source) || source < 0 || source >= b || prompts[source].length !== prompt.length) {
+        throw new ModelPackageError("MODEL_INPUT_INVALID", `row ${b} cannot follow row ${source}: it must be an earlier row with a prompt of the same length`);
+      }
+      return source;
+    });
     const results: GeneratedSequence[] = prompts.map((prompt) => ({ prompt: [...prompt], tokens: [], logprobs: [], finishReason: "length" }));
     const done = new Array<boolean>(batch).fill(false);
     const nextPosition = [...lengths];
@@ -353,7 +368,8 @@ export class ModelSession {
       const logNormalizers = new Float64Array(batch).fill(NaN);
       for (let b = 0; b < batch; b++) {
         const row = last.subarray(b * dVocab, (b + 1) * dVocab);
-        const token = sampleToken(row, options, randoms[b]);
+        const source = follow[b];
+        const token = source === null ? sampleToken(row, options, randoms[b]) : chosen[source];
         chosen.push(token);
         if (done[b]) continue;
         results[b].tokens.push(token);

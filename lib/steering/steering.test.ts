@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { diffTokens, formatProbability } from "./diff";
-import { describeSetting, METHOD_UNITS, STEER_METHODS } from "./methods";
+import { ADD_HOOK_NORM_UNITS, defaultAddUnit, describeSetting, METHOD_UNITS, STEER_METHODS, unitsFor } from "./methods";
 import { parseSteerQuery, steerHref } from "./query";
-import { appendStep, compareRuns, emptyResult, resultFromSaved, summarizeRun, sweepValues } from "./result";
+import { appendStep, compareRuns, emptyResult, meanOfDefined, resultFromSaved, summarizeRun, sweepValues } from "./result";
 import { errorMessage, parseEventBlocks, streamSteer, SteerRequestError } from "./stream";
 
 const ids = (...values: number[]) => values.map((id) => ({ id }));
@@ -50,13 +50,39 @@ describe("methods", () => {
     expect(METHOD_UNITS.clamp.slider).toEqual({ min: -10, max: 10, step: 0.5 });
     expect(describeSetting("clamp", 10)).toBe("clamp 10× max");
   });
+
+  it("clamp's \"off\" preset is activation 0 (ablate), not −1× max", () => {
+    const off = METHOD_UNITS.clamp.presets.find((p) => p.label.startsWith("off"));
+    expect(off?.value).toBe(0);
+    expect(METHOD_UNITS.clamp.presets.every((p) => p.value >= 0)).toBe(true);
+  });
+
+  it("add has two units, the hook-norm one by default when the norm is measured; defaults stay below a typical ‖h‖", () => {
+    expect(unitsFor("add", "hook-norm")).toBe(ADD_HOOK_NORM_UNITS);
+    expect(unitsFor("add", "decoder")).toBe(METHOD_UNITS.add);
+    expect(unitsFor("clamp", "hook-norm")).toBe(METHOD_UNITS.clamp);
+    expect(defaultAddUnit(11.8)).toBe("hook-norm");
+    expect(defaultAddUnit(null)).toBe("decoder");
+    // s = 1 in hook-norm units is a vector as long as a typical activation: the default is half of it
+    expect(ADD_HOOK_NORM_UNITS.defaultValue).toBeLessThan(1);
+    expect(Math.max(...ADD_HOOK_NORM_UNITS.presets.map((p) => Math.abs(p.value)))).toBeLessThanOrEqual(1);
+    // raw decoder rows are ~unit length in most SAEs and typical ‖h‖ ≥ ~10: the raw default adds less than that
+    expect(METHOD_UNITS.add.defaultValue).toBeLessThan(10);
+    expect(describeSetting("add", 0.5, "hook-norm")).toBe("add 0.5× typical ‖h‖");
+    expect(describeSetting("add", 4)).toBe("add 4 (raw d)");
+  });
 });
 
 describe("deep links", () => {
   it("round-trips a steer link", () => {
     const href = steerHref({ modelId: 3, saeId: 7, feature: 42, method: "add", value: 40, prompt: "The bridge" });
     const params = Object.fromEntries(new URL(href, "http://x").searchParams);
-    expect(parseSteerQuery(params)).toEqual({ modelId: 3, saeId: 7, feature: 42, method: "add", value: 40, prompt: "The bridge" });
+    // a link without a unit means the raw decoder row (what add always meant before units)
+    expect(parseSteerQuery(params)).toEqual({ modelId: 3, saeId: 7, feature: 42, method: "add", value: 40, unit: "decoder", prompt: "The bridge" });
+    const norm = Object.fromEntries(new URL(steerHref({ modelId: 3, saeId: 7, feature: 42, method: "add", unit: "hook-norm", value: 0.5 }), "http://x").searchParams);
+    expect(parseSteerQuery(norm)).toMatchObject({ method: "add", unit: "hook-norm", value: 0.5 });
+    expect(parseSteerQuery({ method: "add", unit: "parsecs" }).unit).toBe("decoder");
+    expect(parseSteerQuery({ method: "clamp", unit: "hook-norm" }).unit).toBeUndefined();
   });
 
   it("drops malformed parts and falls back to clamp at its default", () => {
@@ -84,11 +110,15 @@ describe("compareRuns", () => {
 describe("results", () => {
   it("accumulates streamed steps, skipping ended completions", () => {
     let view = emptyResult();
-    view = appendStep(view, { step: 0, default: { id: 1, text: "a", logprob: -1 }, steered: { id: 2, text: "b", logprob: -2 }, kl: 0.5, featureActs: { default: [0], steered: [3] } });
-    view = appendStep(view, { step: 1, default: null, steered: { id: 3, text: "c", logprob: -1 }, kl: 0.1, featureActs: { default: [0], steered: [1] } });
-    expect(view.defaultTokens.map((t) => t.text)).toEqual(["a"]);
-    expect(view.steeredTokens.map((t) => t.text)).toEqual(["b", "c"]);
-    expect(summarizeRun(view)).toEqual({ meanActivation: 2, meanDefaultActivation: 0, meanKl: 0.3, maxKl: 0.5 });
+    view = appendStep(view, { step: 0, default: { id: 1, text: "a", logprob: -1 }, steered: { id: 2, text: "b", logprob: -2 }, kl: 0.5, klSampled: 0.7, featureActs: { default: [0], steered: [3] } });
+    view = appendStep(view, { step: 1, default: { id: 0, text: "<|endoftext|>", logprob: -1 }, steered: { id: 3, text: "c", logprob: -1 }, kl: 0.1, klSampled: 0.9, featureActs: { default: null, steered: [1] } });
+    view = appendStep(view, { step: 2, default: null, steered: { id: 4, text: "d", logprob: -1 }, kl: null, klSampled: null, featureActs: { default: null, steered: [8] } });
+    expect(view.defaultTokens.map((t) => t.text)).toEqual(["a", "<|endoftext|>"]);
+    expect(view.steeredTokens.map((t) => t.text)).toEqual(["b", "c", "d"]);
+    // hand-computed: activations (3 + 1 + 8) / 3 and 0 / 1; KL (0.5 + 0.1) / 2 over the 2 steps the default ran
+    expect(summarizeRun(view)).toEqual({ meanActivation: 4, meanDefaultActivation: 0, activationTokens: 3, meanKl: 0.3, maxKl: 0.5, klSteps: 2, meanKlSampled: 0.8 });
+    expect(meanOfDefined([null, 2, null, 4])).toEqual({ mean: 3, count: 2 });
+    expect(meanOfDefined([null])).toEqual({ mean: null, count: 0 });
   });
 
   it("reads saved runs, tolerating missing columns", () => {
@@ -96,6 +126,24 @@ describe("results", () => {
     expect(view.defaultTokens).toHaveLength(1);
     expect(view.steeredTokens).toEqual([]);
     expect(view.finishReasons).toBeUndefined();
+  });
+
+  it("labels runs saved before the fix (own-prefix KL, readings one position early) and cuts their series where each completion ended", () => {
+    const tokens = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i + 1, text: "t", logprob: -1 }));
+    const old = resultFromSaved(
+      { tokens: tokens(2), finishReason: "eos", kl: [0.5, 0.4, 3, 3], featureActs: [[1], [2], [9], [9]] },
+      { tokens: tokens(4), finishReason: "length", featureActs: [[1], [2], [3], [4]] },
+    );
+    expect(old.klPrefix).toBe("own");
+    expect(old.featureActsAt).toBe("predicting");
+    expect(old.kl).toEqual([]);
+    expect(old.klSampled).toEqual([0.5, 0.4, null, null]);
+    expect(old.featureActs.default).toEqual([[1], [2], null, null]);
+    const current = resultFromSaved(
+      { tokens: tokens(2), finishReason: "eos", kl: [0.5, 0.4, null], klSampled: [0.6, 0.7, null], klPrefix: "default", featureActsAt: "token", featureActs: [[1], null, null] },
+      { tokens: tokens(3), finishReason: "length", featureActs: [[1], [2], [3]] },
+    );
+    expect(current).toMatchObject({ klPrefix: "default", featureActsAt: "token", kl: [0.5, 0.4, null], klSampled: [0.6, 0.7, null] });
   });
 
   it("spaces sweep values evenly, ends included", () => {
@@ -121,8 +169,8 @@ describe("stream", () => {
   it("streams events split across chunks and returns done and saved", async () => {
     const text = [
       'event: start\ndata: {"promptTokens":[],"executionProvider":"cpu","seed":0}\n\n',
-      'event: token\ndata: {"step":0,"default":{"id":1,"text":" a","logprob":-1},"steered":{"id":2,"text":" b","logprob":-2},"kl":0.3,"featureActs":{"default":[0],"steered":[2]}}\n\n',
-      'event: done\ndata: {"default":{"text":" a","tokens":[],"finishReason":"length"},"steered":{"text":" b","tokens":[],"finishReason":"length"},"kl":[0.3],"featureActs":{"default":[[0]],"steered":[[2]]},"timingsMs":{"firstToken":1,"total":2}}\n\n',
+      'event: token\ndata: {"step":0,"default":{"id":1,"text":" a","logprob":-1},"steered":{"id":2,"text":" b","logprob":-2},"kl":0.3,"klSampled":0.3,"featureActs":{"default":[0],"steered":[2]}}\n\n',
+      'event: done\ndata: {"default":{"text":" a","tokens":[],"finishReason":"length"},"steered":{"text":" b","tokens":[],"finishReason":"length"},"kl":[0.3],"klPrefix":"default","meanKl":0.3,"klSampled":[0.3],"meanKlSampled":0.3,"featureActsAt":"token","featureActs":{"default":[[0]],"steered":[[2]]},"timingsMs":{"firstToken":1,"total":2}}\n\n',
       'event: saved\ndata: {"id":5,"permalink":"/steer/runs/5"}\n\n',
     ].join("");
     const bytes = new TextEncoder().encode(text);

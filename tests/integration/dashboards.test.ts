@@ -268,6 +268,22 @@ describe("dashboards on a planted SAE", () => {
     expect(details.logitEffects).toEqual(LOGIT_EFFECTS_CONVENTION);
   });
 
+  it("stores the hook's typical norm (steering's add unit): mean ‖h‖ over the first 128 dashboard contexts in seeded order, BOS excluded", async () => {
+    const sae = await db().sae.findUniqueOrThrow({ where: { id: saeId } });
+    // by hand from the captured activations, independent of lib/steering/hook-norm.ts
+    let sum = 0;
+    let tokens = 0;
+    for (const c of seededOrder(contexts.dashboard.count, SEED).subarray(0, 128)) {
+      contextTokens(contexts.dashboard, c).forEach((id, t) => {
+        if (id === 0) return;
+        sum += Math.hypot(...hookActs[c].subarray(t * dIn, (t + 1) * dIn));
+        tokens += 1;
+      });
+    }
+    expect(tokens).toBeGreaterThan(0);
+    expect(sae.typicalHookNorm).toBeCloseTo(sum / tokens, 4);
+  });
+
   it("re-importing the same files duplicates nothing", async () => {
     const before = await Promise.all([db().model.count(), db().sae.count(), db().feature.count(), db().activationExample.count(), db().token.count(), db().dashboardRun.count()]);
     const again = await importOne(saeDir);

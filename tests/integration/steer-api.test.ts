@@ -57,6 +57,41 @@ describe("POST /api/v1/steer", () => {
     expect((history.json.runs as { id: number }[]).map((r) => r.id)).toEqual([saved.id]);
   });
 
+  it("says which prefix the KL is on, saves how the series were measured, and reports means that skip ended steps", async () => {
+    const { status, events } = await steer({ modelId: fixture.modelId, prompt: "the cat", features: [{ saeId: fixture.saeId, index: 2, method: "add", value: 3 }], maxTokens: 6, seed: 5, temperature: 1, topP: 1 });
+    expect(status).toBe(200);
+    const done = events.find((e) => e.event === "done")!.data as { kl: (number | null)[]; klPrefix: string; meanKl: number; featureActsAt: string };
+    expect(done.klPrefix).toBe("default");
+    expect(done.featureActsAt).toBe("token");
+    const defined = done.kl.filter((v): v is number => v !== null);
+    expect(done.meanKl).toBeCloseTo(defined.reduce((a, b) => a + b, 0) / defined.length, 12);
+    const saved = events.at(-1)!.data as { id: number };
+    const run = await call(getRun, `/api/v1/steer/runs/${saved.id}`, { params: { id: String(saved.id) } });
+    expect((run.json.details as { default: unknown }).default).toMatchObject({ klPrefix: "default", featureActsAt: "token" });
+  });
+
+  it("adds in hook-norm units once the SAE's typical norm is measured, and says so until then", async () => {
+    const body = { modelId: fixture.modelId, prompt: "the cat", features: [{ saeId: fixture.saeId, index: 2, method: "add", unit: "hook-norm", value: 0.5 }], maxTokens: 3, seed: 2 };
+    await db().sae.update({ where: { id: fixture.saeId }, data: { typicalHookNorm: null } });
+    const refused = await fetchRoute(body, {});
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.text).error.message).toMatch(/has not been measured yet/);
+    await db().sae.update({ where: { id: fixture.saeId }, data: { typicalHookNorm: 4 } });
+    try {
+      const { status, events } = await steer(body);
+      expect(status).toBe(200);
+      // 0.5 × N = 2 along the unit direction: the same run as a raw add of 2/‖d‖ would be; here it only has to steer
+      const done = events.find((e) => e.event === "done")!.data as { kl: (number | null)[] };
+      expect(Math.max(...done.kl.map((v) => v ?? 0))).toBeGreaterThan(0);
+      // unit belongs to add only
+      const wrong = await fetchRoute({ ...body, features: [{ saeId: fixture.saeId, index: 2, method: "clamp", unit: "hook-norm", value: 2 }] }, {});
+      expect(wrong.status).toBe(400);
+      expect(JSON.stringify(JSON.parse(wrong.text).error.details)).toMatch(/unit applies to the method \\"add\\" only/);
+    } finally {
+      await db().sae.update({ where: { id: fixture.saeId }, data: { typicalHookNorm: null } });
+    }
+  });
+
   it("refuses clamping a feature that never fired, with the error shape", async () => {
     const res = await fetchRoute({ modelId: fixture.modelId, prompt: "x", features: [{ saeId: fixture.saeId, index: 4, method: "clamp", value: 2 }] }, {});
     expect(res.status).toBe(400);

@@ -7,7 +7,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { PrismaClient } from "../../lib/generated/prisma/client";
+import { loadModelPackage } from "../../lib/model";
 import { writeFixtureModelPackage, FIXTURE_MODEL } from "../../lib/model/fixtures";
+import { measureHookNorm } from "../../lib/steering/hook-norm";
 import { fixtureSae } from "../../lib/sae/fixtures";
 
 export const RUNNABLE_MODEL_NAME = "fixture-runnable";
@@ -34,11 +36,17 @@ export async function seedRunnableModel(prisma: PrismaClient, dir: string) {
       dVocab: config.dVocab, tokenizer: "byte-bpe", bosTokenId: config.bosTokenId, packagePath: modelDir, manifest: manifest as object,
     },
   });
+  // the typical ‖h‖ at the hook (steering's add in hook-norm units), measured as the dashboards
+  // pass would, here on a few sentences since the fixture has no dashboard corpus
+  const session = await loadModelPackage(modelDir, { executionProviders: ["cpu"] });
+  const texts = ["The bridge at dawn was quiet.", "Over the water the towers rose.", "the cat sat on the mat"];
+  const hookNorm = await measureHookNorm(session, RUNNABLE_HOOK, texts.map((t) => session.encode(t)), { bosTokenId: config.bosTokenId });
+  await session.dispose();
   const saeRow = await prisma.sae.create({
     data: {
       modelId: model.id, name: RUNNABLE_SAE_NAME, hookName: RUNNABLE_HOOK, layer: 1, architecture: "topk",
       dIn: RUNNABLE_SPEC.dModel, dSae: RUNNABLE_D_SAE, k: 4, path: saeDir, contentHash: `fixture-runnable-${Date.now()}`,
-      cfg: sae.config as object, status: "ready",
+      cfg: sae.config as object, status: "ready", typicalHookNorm: hookNorm.mean,
     },
   });
   await prisma.feature.createMany({

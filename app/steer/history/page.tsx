@@ -39,7 +39,7 @@ export default async function SteeringHistoryPage({ searchParams }: { searchPara
                 <Link href={`/steer/runs/${run.id}`}>Run {run.id}</Link>{" "}
                 <span className="muted">
                   {run.model.name} · {run.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC
-                  {params.success && ` · ${params.data.features.map((f) => `#${f.index} ${describeSetting(f.method, f.value)}`).join(", ")}`}
+                  {params.success && ` · ${params.data.features.map((f) => `#${f.index} ${describeSetting(f.method, f.value, f.unit)}`).join(", ")}`}
                 </span>
                 <div className="history-text"><span className="muted">{preview(run.prompt, 80)}</span> → {preview(run.steeredOutput)}</div>
               </li>

@@ -1,11 +1,14 @@
 "use client";
-/** The sweep's chart: the steered feature's mean activation and the mean KL from default, per strength. */
+/**
+ * The sweep's chart: per strength, the steered feature's mean activation over the steered generated
+ * tokens (each at its own position) and the mean KL from default on the default text's prefix.
+ */
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 export interface SweepPoint {
   value: number;
-  meanActivation: number;
-  meanKl: number;
+  meanActivation: number | null;
+  meanKl: number | null;
 }
 
 export function SweepChart({ points, unit }: { points: SweepPoint[]; unit: string }) {
@@ -21,8 +24,8 @@ export function SweepChart({ points, unit }: { points: SweepPoint[]; unit: strin
           {/* straight segments between the measured strengths: a spline would invent values between them */}
           <Tooltip formatter={(v) => (typeof v === "number" ? v.toFixed(4) : String(v))} />
           <Legend verticalAlign="top" />
-          <Line yAxisId="act" type="linear" dataKey="meanActivation" name="feature activation (steered)" stroke="#e06a00" strokeWidth={2} dot={{ r: 4 }} isAnimationActive={false} />
-          <Line yAxisId="kl" type="linear" dataKey="meanKl" name="KL from default" stroke="#1f5fbf" strokeWidth={2} strokeDasharray="6 4" dot={{ r: 4 }} isAnimationActive={false} />
+          <Line yAxisId="act" type="linear" dataKey="meanActivation" name="mean activation on the steered generated tokens" stroke="#e06a00" strokeWidth={2} dot={{ r: 4 }} isAnimationActive={false} />
+          <Line yAxisId="kl" type="linear" dataKey="meanKl" name="mean KL from default (on the default text)" stroke="#1f5fbf" strokeWidth={2} strokeDasharray="6 4" dot={{ r: 4 }} isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
     </div>

@@ -18,8 +18,9 @@ export default async function SweepPage({ searchParams }: { searchParams: Promis
       <h1 id="sweep-title">Strength sweep</h1>
       <p className="muted steer-intro">
         Steer with one feature at several strengths, one run after another with the same seed. The chart shows the feature&apos;s
-        mean activation on the generated tokens and the mean KL divergence of the steered from the default next-token
-        distribution; the table shows what the model wrote at each strength. Each run is saved and counts against the rate limit.
+        mean activation on the steered completion&apos;s generated tokens (each at its own position) and the mean KL divergence of
+        the steered from the default next-token distribution on the default text; the table shows what the model wrote at each
+        strength. Each run is saved and counts against the rate limit.
       </p>
       {models.length === 0
         ? <div className="empty-state"><p>No models are imported yet.</p></div>

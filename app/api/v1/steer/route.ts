@@ -2,7 +2,7 @@
 import { SteerBodySchema } from "@/lib/api/contracts/steering";
 import { ApiError, badRequest, unauthenticated } from "@/lib/api/errors";
 import { defineRoute } from "@/lib/api/route";
-import { resolveSteeringFeatures, saveSteeringRun, SteeringInputError } from "@/lib/db/steering";
+import { resolveSteeringFeatures, saveSteeringRun, SteeringInputError, typicalHookNorms } from "@/lib/db/steering";
 import { inferenceSteer } from "@/lib/inference/client";
 import { steeringSettings } from "@/lib/inference/steering-settings";
 import type { SteerEvent } from "@/lib/inference/protocol";
@@ -16,8 +16,9 @@ export const POST = defineRoute({
   path: "/api/v1/steer",
   summary: "Steer generation with SAE features",
   description: [
-    "Streams server-sent events: `start` (prompt tokens, device, seed), one `token` per step with the default and steered token, their logprobs, the KL divergence between the two next-token distributions and the steered features' activations, then `done` (both completions in full) and `saved` (the run's id and permalink). A failure after the stream began arrives as an `error` event with the usual error body.",
-    "Both completions are sampled with the same seed and settings, so differences come from steering alone. Units of `value`: add — coefficient s in h + s·d_i (raw decoder row); clamp — multiple of the feature's max activation on the dashboard corpus (SAE error term kept); multiply — factor on the feature's activation; ablate — ignored (clamp to 0).",
+    "Streams server-sent events: `start` (prompt tokens, device, seed), one `token` per step with the default and steered token, their logprobs, `kl`, `klSampled` and the steered features' activations, then `done` (both completions in full, the per-step series and their means) and `saved` (the run's id and permalink). A failure after the stream began arrives as an `error` event with the usual error body.",
+    "`kl` is KL(p_default ‖ p_steered) with both next-token distributions conditioned on the SAME prefix, the default completion's (the steered model reads the default text in a third batch row; `klPrefix: \"default\"`), so it measures steering rather than diverged texts; `klSampled` compares each completion's distribution on its own sampled text. `featureActs` of a token is the feature's activation at the position holding that token, after steering (`featureActsAt: \"token\"`). After a completion ends (EOS or context end) nothing of it enters a series or a mean: its entries are null, and the token that ended it is not read.",
+    "Both completions are sampled with the same seed and settings, so differences come from steering alone. Units of `value`: add — coefficient s in h + s·d_i with the raw decoder row (`unit: \"decoder\"`, the default), or h + s·N·d_i/‖d_i‖ with N the hook's typical norm on the dashboard corpus (`unit: \"hook-norm\"`); clamp — multiple of the feature's max activation on the dashboard corpus (SAE error term kept); multiply — factor on the feature's activation; ablate — ignored (clamp to 0). docs/STEERING.md gives the formulas.",
     "Anonymous clients may steer unless FEATURESCOPE_ANONYMOUS_STEERING=off; everyone is rate-limited.",
   ].join("\n\n"),
   tags: ["Steering"],
@@ -39,7 +40,14 @@ export const POST = defineRoute({
       if (error instanceof SteeringInputError) throw badRequest(error.message);
       throw error;
     }
-    const events = inferenceSteer({ ...body, maxActivations }, { signal: request.signal });
+    const norms = await typicalHookNorms(body.features.map((f) => f.saeId));
+    const hookNorms = body.features.map((f) => norms.get(f.saeId) ?? null);
+    body.features.forEach((f, i) => {
+      if (f.unit === "hook-norm" && hookNorms[i] === null) {
+        throw badRequest(`The typical norm of SAE ${f.saeId}'s hook has not been measured yet, so add in "hook-norm" units has no unit: use unit "decoder", or measure it (npm run steer:hook-norms).`);
+      }
+    });
+    const events = inferenceSteer({ ...body, maxActivations, hookNorms }, { signal: request.signal });
     // wait for the first event so that refusals (429, unknown model, bad clamp) are plain JSON errors
     const first = await events.next();
     if (first.done) throw new ApiError("unavailable", "The inference service ended the stream without a result.");

@@ -58,7 +58,7 @@ export default async function SteeringRunPage({ params }: Props) {
                   <th scope="row">{i === 0 ? "Features" : ""}</th>
                   <td>
                     {sae ? <Link href={featureHref(run.model.name, sae.name, f.index)}>{sae.name} #{f.index}</Link> : `SAE ${f.saeId} #${f.index}`}
-                    {" — "}{describeSetting(f.method, f.value)}
+                    {" — "}{describeSetting(f.method, f.value, f.unit)}
                   </td>
                 </tr>
               );
