@@ -14,6 +14,7 @@ export const metadata: Metadata = { title: "Sign in" };
 const ERRORS: Record<string, string> = {
   CredentialsSignin: "Wrong email or password, or the account is disabled. After ten failed tries, wait 15 minutes.",
   MissingFields: "Fill in the fields first.",
+  TooManyLinks: "Too many sign-in links were asked for, for this address or from this network. Wait a while (up to an hour) and try again.",
   Verification: "That sign-in link has expired or was already used. Ask for a new one below.",
   AccessDenied: "This account cannot sign in: it may be disabled, or sign-up is closed (ask an admin to create your account).",
   OAuthAccountNotLinked: "That email already has an account here that is not linked to this provider. Sign in another way.",

@@ -5,6 +5,8 @@ import { defineRoute } from "@/lib/api/route";
 import { resolveSteeringFeatures, saveSteeringRun, SteeringInputError } from "@/lib/db/steering";
 import { inferenceSteer } from "@/lib/inference/client";
 import { steeringSettings } from "@/lib/inference/steering-settings";
+import { anonymousSteeringAllowed } from "@/lib/auth/anonymous-steering";
+import { steeringRunPath } from "@/lib/steering/permalink";
 import type { SteerEvent } from "@/lib/inference/protocol";
 
 export const dynamic = "force-dynamic";
@@ -18,7 +20,7 @@ export const POST = defineRoute({
   description: [
     "Streams server-sent events: `start` (prompt tokens, device, seed), one `token` per step with the default and steered token, their logprobs, the KL divergence between the two next-token distributions and the steered features' activations, then `done` (both completions in full) and `saved` (the run's id and permalink). A failure after the stream began arrives as an `error` event with the usual error body.",
     "Both completions are sampled with the same seed and settings, so differences come from steering alone. Units of `value`: add — coefficient s in h + s·d_i (raw decoder row); clamp — multiple of the feature's max activation on the dashboard corpus (SAE error term kept); multiply — factor on the feature's activation; ablate — ignored (clamp to 0).",
-    "Anonymous clients may steer unless FEATURESCOPE_ANONYMOUS_STEERING=off; everyone is rate-limited.",
+    "Anonymous clients may steer when FEATURESCOPE_ANONYMOUS_STEERING=on, or, with it unset, while the server has at most one account; everyone is rate-limited (per minute and per hour).",
   ].join("\n\n"),
   tags: ["Steering"],
   access: "public",
@@ -29,8 +31,8 @@ export const POST = defineRoute({
   rateLimit: settings.rateLimit,
   maxBodyBytes: 16 * 1024,
   handler: async ({ body, principal, request }) => {
-    if (principal.kind === "anonymous" && !settings.anonymousAllowed) {
-      throw unauthenticated("Anonymous steering is turned off on this server: sign in or use an API key.");
+    if (principal.kind === "anonymous" && !(await anonymousSteeringAllowed())) {
+      throw unauthenticated("Anonymous steering is off on this server: sign in or use an API key.");
     }
     let maxActivations: number[];
     try {
@@ -55,7 +57,7 @@ export const POST = defineRoute({
             if (event.event === "start") device = event.data.executionProvider;
             if (event.event === "done") {
               const run = await saveSteeringRun({ authorId, modelId: body.modelId, prompt: body.prompt, params: { ...body }, result: event.data, executionDevice: device });
-              controller.enqueue(frame("saved", { id: run.id, permalink: `/steer/runs/${run.id}` }));
+              controller.enqueue(frame("saved", { id: run.id, permalink: steeringRunPath(run.id) }));
             }
           };
           await handle(first.value);
