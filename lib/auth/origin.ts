@@ -28,7 +28,7 @@ function parseConfigured(value: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new PublicOriginError(`AUTH_URL "${value}" is not a URL: set it to the address people open, e.g. https://featurescope.example.org.`);
+    throw new PublicOriginError(`AUTH_URL "${value}" is not a URL: set it to the address people open, such as https://featurescope.example.org.`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new PublicOriginError(`AUTH_URL must start with http:// or https:// (got ${url.protocol}//).`);
@@ -56,7 +56,7 @@ export function assertPublicOriginConfigured(env: NodeJS.ProcessEnv = process.en
   }
   if (emailDeliveryConfigured(env)) {
     throw new PublicOriginError(
-      "AUTH_EMAIL_SERVER is set but AUTH_URL is not: set AUTH_URL to the address people open (e.g. https://featurescope.example.org) so that mailed sign-in links point there.",
+      "AUTH_EMAIL_SERVER is set but AUTH_URL is not: set AUTH_URL to the address people open, such as https://featurescope.example.org, so that mailed sign-in links point there.",
     );
   }
 }
