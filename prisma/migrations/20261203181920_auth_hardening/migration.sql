@@ -1,8 +1,8 @@
--- Steering runs get random ids (unguessable permalinks) and an opt-in for showing the author's
--- name publicly; users get a session version (a password change or disabling ends older sessions).
-
--- Existing runs get new random ids in the app's format (lib/steering/permalink.ts: 16 random bytes,
--- base64url, 22 characters): their old sequential permalinks stop working, which is the point.
+-- Steering runs get random ids (unguessable permalinks) and an opt-in for showing the name of
+-- the author publicly. Users get a session version (a password change or disabling ends older
+-- sessions). Existing runs get new random ids in the format of lib/steering/permalink.ts (16
+-- random bytes, base64url, 22 characters), so their old sequential permalinks stop working.
+-- (No apostrophes or semicolons in these comments: the migration runner splits on them.)
 ALTER TABLE "SteeringRun" DROP CONSTRAINT "SteeringRun_pkey",
 ADD COLUMN     "authorPublic" BOOLEAN NOT NULL DEFAULT false,
 ALTER COLUMN "id" DROP DEFAULT,
