@@ -13,13 +13,16 @@
 
 export class PublicOriginError extends Error {}
 
+/** process.env, or a plain object in tests. */
+type Env = Record<string, string | undefined>;
+
 const UNSPECIFIED = new Set(["0.0.0.0", "[::]", "::", "[::0]"]);
 
-function configuredUrl(env: NodeJS.ProcessEnv): string | undefined {
+function configuredUrl(env: Env): string | undefined {
   return env.AUTH_URL?.trim() || env.NEXTAUTH_URL?.trim() || undefined;
 }
 
-export function emailDeliveryConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+export function emailDeliveryConfigured(env: Env = process.env): boolean {
   return Boolean(env.AUTH_EMAIL_SERVER?.trim());
 }
 
@@ -40,7 +43,7 @@ function parseConfigured(value: string): URL {
 }
 
 /** The origin for links when nothing is configured: where this process listens, 0.0.0.0 named localhost. */
-export function listeningOrigin(env: NodeJS.ProcessEnv = process.env): string {
+export function listeningOrigin(env: Env = process.env): string {
   const rawHost = env.HOST?.trim() || "0.0.0.0";
   const port = Number(env.PORT ?? 3000);
   const host = UNSPECIFIED.has(rawHost) || UNSPECIFIED.has(`[${rawHost}]`) ? "localhost" : rawHost.includes(":") && !rawHost.startsWith("[") ? `[${rawHost}]` : rawHost;
@@ -48,7 +51,7 @@ export function listeningOrigin(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Throws a one-sentence PublicOriginError when the configuration cannot give links a safe origin. */
-export function assertPublicOriginConfigured(env: NodeJS.ProcessEnv = process.env): void {
+export function assertPublicOriginConfigured(env: Env = process.env): void {
   const configured = configuredUrl(env);
   if (configured) {
     parseConfigured(configured);
@@ -62,14 +65,14 @@ export function assertPublicOriginConfigured(env: NodeJS.ProcessEnv = process.en
 }
 
 /** The origin for absolute URLs the server builds (see the file comment). */
-export function publicOrigin(env: NodeJS.ProcessEnv = process.env): string {
+export function publicOrigin(env: Env = process.env): string {
   assertPublicOriginConfigured(env);
   const configured = configuredUrl(env);
   return configured ? parseConfigured(configured).origin : listeningOrigin(env);
 }
 
 /** `url` with its origin replaced by the public origin (path, query and hash kept). */
-export function onPublicOrigin(url: string, env: NodeJS.ProcessEnv = process.env): string {
+export function onPublicOrigin(url: string, env: Env = process.env): string {
   const parsed = new URL(url, "http://placeholder.invalid");
   return `${publicOrigin(env)}${parsed.pathname}${parsed.search}${parsed.hash}`;
 }

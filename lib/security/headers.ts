@@ -24,7 +24,7 @@ export function isEmbedRequest(url: URL): boolean {
 }
 
 /** Where a sign-in form may send the browser: ourselves, and the configured OAuth providers' sign-in pages. */
-export function signInFormTargets(env: NodeJS.ProcessEnv = process.env): string[] {
+export function signInFormTargets(env: Record<string, string | undefined> = process.env): string[] {
   const targets: string[] = [];
   if (env.AUTH_GITHUB_ID) targets.push("https://github.com");
   if (env.AUTH_GOOGLE_ID) targets.push("https://accounts.google.com");

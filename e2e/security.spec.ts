@@ -1,0 +1,175 @@
+/**
+ * Security headers on every page kind (issue 14): a Content-Security-Policy whose scripts need this
+ * response's nonce (and every <script> Next.js writes carries it), no framing except the read-only
+ * embeddable feature card, X-Content-Type-Options and Referrer-Policy; pages run without CSP
+ * violations. Against the real server (scripts/web.ts): a sign-in POST with a foreign Host and
+ * X-Forwarded-Host gets a link to the configured origin only, and a spoofed X-Forwarded-For does
+ * not escape the per-client magic-link limit.
+ */
+import fs from "node:fs";
+import http from "node:http";
+import { randomBytes } from "node:crypto";
+import { expect, test, type APIResponse } from "@playwright/test";
+import { createPrismaClient } from "../lib/db/client";
+import { SYNTHETIC_MODEL_NAME, SYNTHETIC_SAE_NAME } from "../lib/fixtures/synthetic";
+import { E2E_USERS } from "./support";
+
+const base = process.env.E2E_BASE_URL ?? "http://127.0.0.1:3100";
+const saePath = `/models/${SYNTHETIC_MODEL_NAME}/saes/${SYNTHETIC_SAE_NAME}`;
+const featurePath = `${saePath}/features/1`;
+let runPath = "";
+let sharedListPath = "";
+
+test.beforeAll(async () => {
+  const prisma = createPrismaClient(process.env.DATABASE_URL);
+  try {
+    const model = await prisma.model.findFirstOrThrow({ where: { name: SYNTHETIC_MODEL_NAME } });
+    const run = await prisma.steeringRun.create({
+      data: { id: randomBytes(16).toString("base64url"), modelId: model.id, prompt: "headers", params: {}, defaultOutput: "a", steeredOutput: "b" },
+    });
+    runPath = `/steer/runs/${run.id}`;
+    const owner = await prisma.user.findUniqueOrThrow({ where: { email: E2E_USERS.viewer } });
+    const list = await prisma.featureList.create({ data: { ownerId: owner.id, name: "headers", shareToken: randomBytes(12).toString("base64url") } });
+    sharedListPath = `/lists/shared/${list.shareToken}`;
+  } finally {
+    await prisma.$disconnect();
+  }
+});
+
+function scriptSrc(csp: string): string[] {
+  return (csp.split(";").map((d) => d.trim().split(/\s+/)).find(([name]) => name === "script-src") ?? []).slice(1);
+}
+
+function frameAncestors(csp: string): string {
+  return csp.split(";").map((d) => d.trim()).find((d) => d.startsWith("frame-ancestors")) ?? "";
+}
+
+async function expectPageHeaders(response: APIResponse, path: string, embed = false) {
+  const headers = response.headers();
+  expect(response.status(), path).toBeLessThan(500);
+  const csp = headers["content-security-policy"];
+  expect(csp, `${path} has a CSP`).toBeTruthy();
+  const scripts = scriptSrc(csp);
+  const nonce = /^'nonce-([A-Za-z0-9+/=]+)'$/.exec(scripts.find((s) => s.startsWith("'nonce-")) ?? "")?.[1];
+  expect(nonce, `${path}: script-src ${scripts.join(" ")}`).toBeTruthy();
+  expect(scripts).toContain("'strict-dynamic'");
+  expect(scripts).not.toContain("'unsafe-inline'");
+  expect(scripts).not.toContain("'unsafe-eval'");
+  expect(frameAncestors(csp)).toBe(embed ? "frame-ancestors *" : "frame-ancestors 'none'");
+  expect(headers["x-frame-options"]).toBe(embed ? undefined : "DENY");
+  expect(headers["x-content-type-options"]).toBe("nosniff");
+  expect(headers["referrer-policy"]).toBe("strict-origin-when-cross-origin");
+  if (response.status() === 200 && (headers["content-type"] ?? "").includes("text/html")) {
+    const html = await response.text();
+    const tags = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    expect(tags.length, `${path} has scripts`).toBeGreaterThan(0);
+    for (const tag of tags) expect(tag, `${path}: every script carries the nonce`).toContain(`nonce="${nonce}"`);
+  }
+  return headers;
+}
+
+test("every page kind sends the CSP with a fresh nonce, no framing, nosniff and a referrer policy", async ({ request }) => {
+  const pages = [
+    "/", saePath, featurePath, `${saePath}/label`, "/search?q=bridge", "/steer", "/steer/sweep", "/steer/history", runPath,
+    "/lists", sharedListPath, "/account", "/admin/users", "/admin/import", "/admin/providers", "/signin", "/signin/check-email",
+    "/status", "/api-docs", "/no-such-page",
+  ];
+  const nonces = new Set<string>();
+  for (const path of pages) {
+    const response = await request.get(path, { maxRedirects: 0 });
+    const headers = await expectPageHeaders(response, path);
+    nonces.add(headers["content-security-policy"]);
+  }
+  expect(nonces.size).toBe(pages.length); // a new nonce every time
+  const api = await request.get("/api/v1/models");
+  expect(api.headers()["x-content-type-options"]).toBe("nosniff");
+  expect(api.headers()["referrer-policy"]).toBe("strict-origin-when-cross-origin");
+});
+
+test("the embeddable feature card may be framed by other sites and is read-only; other pages may not be framed", async ({ page, request }) => {
+  const card = await request.get(`${featurePath}?embed=1`);
+  await expectPageHeaders(card, "embed", true);
+  const html = await card.text();
+  expect(html).not.toMatch(/<form\b/);
+  expect(html).not.toContain("Sign out");
+  // ?embed=1 on any other page changes nothing
+  await expectPageHeaders(await request.get("/account?embed=1", { maxRedirects: 0 }), "/account?embed=1");
+
+  // another site's page with two iframes
+  await page.route("http://framer.test/", (route) =>
+    route.fulfill({ contentType: "text/html", body: `<iframe id="card" src="${base}${featurePath}?embed=1"></iframe><iframe id="page" src="${base}${featurePath}"></iframe>` }));
+  await page.goto("http://framer.test/");
+  const cardFrame = page.frameLocator("#card");
+  await expect(cardFrame.locator(".embed-root")).toBeVisible();
+  await expect(cardFrame.locator(".site-header")).toHaveCount(0);
+  // the full page refuses to render inside another site
+  await page.waitForTimeout(1_000);
+  await expect(page.frameLocator("#page").locator("h1")).toHaveCount(0);
+});
+
+test("pages run without Content-Security-Policy violations", async ({ page }) => {
+  const violations: string[] = [];
+  page.on("console", (message) => { if (/Content Security Policy/i.test(message.text())) violations.push(message.text()); });
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`));
+  });
+  for (const path of ["/", featurePath, "/search?q=bridge", "/steer", "/signin"]) {
+    await page.goto(path);
+    await page.waitForLoadState("networkidle");
+  }
+  // client-side code runs: a client-side navigation through a Next.js link
+  await page.goto(saePath);
+  await page.locator(`a[href$="/features/1"]`).first().click();
+  await expect(page).toHaveURL(new RegExp(`${featurePath}$`));
+  expect(violations).toEqual([]);
+});
+
+/** A raw HTTP request, so Host can be anything (fetch would not send a foreign Host). */
+function rawRequest(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  const url = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers }, (res) => {
+      let text = "";
+      res.on("data", (chunk) => { text += chunk; });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on("error", reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+async function askForLink(email: string, headers: Record<string, string>) {
+  const csrf = await rawRequest("GET", "/api/auth/csrf", headers);
+  const cookie = (csrf.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]).join("; ");
+  const { csrfToken } = JSON.parse(csrf.body) as { csrfToken: string };
+  const form = new URLSearchParams({ email, csrfToken, callbackUrl: "http://evil.example/" }).toString();
+  return rawRequest("POST", "/api/auth/signin/email", { ...headers, cookie, "content-type": "application/x-www-form-urlencoded", "content-length": String(Buffer.byteLength(form)) }, form);
+}
+
+test("a sign-in POST with a foreign Host or X-Forwarded-Host gets a link to the configured origin only", async () => {
+  const file = process.env.FEATURESCOPE_MAGIC_LINK_FILE;
+  test.skip(!file, "FEATURESCOPE_MAGIC_LINK_FILE is set by npm run test:e2e");
+  const email = E2E_USERS.editor2;
+  const attempts: Record<string, string>[] = [{ host: "evil.example" }, { host: new URL(base).host, "x-forwarded-host": "evil.example", "x-forwarded-proto": "https" }];
+  for (const headers of attempts) {
+    const response = await askForLink(email, headers);
+    expect(response.status).toBe(302);
+  }
+  const links = fs.readFileSync(file!, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { email: string; url: string })
+    .filter((entry) => entry.email === email).slice(-2);
+  expect(links).toHaveLength(2);
+  for (const { url } of links) {
+    expect(new URL(url).origin).toBe(new URL(process.env.AUTH_URL ?? base).origin);
+    expect(url).not.toContain("evil.example");
+  }
+});
+
+test("a spoofed X-Forwarded-For does not escape the per-client magic-link limit", async () => {
+  let last = { status: 0, headers: {} as http.IncomingHttpHeaders };
+  for (let i = 0; i < 21; i++) {
+    last = await askForLink(`spoof-${i}@e2e.test`, { host: new URL(base).host, "x-forwarded-for": `198.51.100.${i}`, "x-real-ip": `198.51.100.${i}` });
+    if (last.headers.location?.includes("TooManyLinks")) break;
+  }
+  expect(last.headers.location).toBe("/signin?error=TooManyLinks");
+});
