@@ -1,6 +1,7 @@
 /** Sign in: email + password, a magic link by email, and any configured OAuth/OIDC providers. */
 import type { Metadata } from "next";
 import Link from "next/link";
+import { anonymousSteeringAllowed } from "@/lib/auth/anonymous-steering";
 import { configuredOAuthProviders } from "@/lib/auth/providers";
 import { currentUser, safeCallbackPath } from "@/lib/auth/session";
 import { MAGIC_LINK_MAX_AGE_SECONDS } from "@/lib/auth/providers";
@@ -32,7 +33,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
   const callbackUrl = safeCallbackPath(first(params.callbackUrl), "/");
   const errorType = first(params.error);
   const email = first(params.email) ?? "";
-  const user = await currentUser();
+  const [user, anonymousSteering] = await Promise.all([currentUser(), anonymousSteeringAllowed()]);
   const oauth = configuredOAuthProviders();
 
   return (
@@ -48,8 +49,10 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
           {ERRORS[errorType] ?? "Sign-in failed. Try again, or ask an admin to check the server log."}
         </p>
       )}
-      <p className="muted">
-        Anyone can browse without an account. Signing in lets editors label and steer, and admins manage users.
+      <p className="muted" data-testid="signin-roles">
+        {anonymousSteering
+          ? "Anyone can browse and steer without an account. Signing in lets editors label, and admins manage users."
+          : "Anyone can browse without an account. Signing in lets you steer; editors also label, and admins manage users."}
       </p>
 
       {/* sections stay unnamed: a region called "…password" would collide with the Password field in label queries */}
