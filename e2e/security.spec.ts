@@ -8,6 +8,7 @@
  */
 import fs from "node:fs";
 import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { expect, test, type APIResponse } from "@playwright/test";
 import { createPrismaClient } from "../lib/db/client";
@@ -95,23 +96,31 @@ test("the embeddable feature card may be framed by other sites and is read-only;
   // ?embed=1 on any other page changes nothing
   await expectPageHeaders(await request.get("/account?embed=1", { maxRedirects: 0 }), "/account?embed=1");
 
-  // another site's page with two iframes
-  await page.route("http://framer.test/", (route) =>
-    route.fulfill({ contentType: "text/html", body: `<iframe id="card" src="${base}${featurePath}?embed=1"></iframe><iframe id="page" src="${base}${featurePath}"></iframe>` }));
-  await page.goto("http://framer.test/");
-  const cardFrame = page.frameLocator("#card");
-  await expect(cardFrame.locator(".embed-root")).toBeVisible();
-  await expect(cardFrame.locator(".site-header")).toHaveCount(0);
-  // the full page refuses to render inside another site
-  await page.waitForTimeout(1_000);
-  await expect(page.frameLocator("#page").locator("h1")).toHaveCount(0);
+  // another site (another origin: localhost on another port) with two iframes
+  const framer = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/html" });
+    res.end(`<iframe id="card" src="${base}${featurePath}?embed=1"></iframe><iframe id="page" src="${base}${featurePath}"></iframe>`);
+  });
+  await new Promise<void>((resolve) => framer.listen(0, "127.0.0.1", resolve));
+  try {
+    await page.goto(`http://localhost:${(framer.address() as AddressInfo).port}/`);
+    const cardFrame = page.frameLocator("#card");
+    await expect(cardFrame.locator(".embed-root")).toBeVisible();
+    await expect(cardFrame.locator(".site-header")).toHaveCount(0);
+    // the full page refuses to render inside another site
+    await page.waitForTimeout(1_000);
+    await expect(page.frameLocator("#page").locator("h1")).toHaveCount(0);
+  } finally {
+    framer.close();
+  }
 });
 
 test("pages run without Content-Security-Policy violations", async ({ page }) => {
   const violations: string[] = [];
   page.on("console", (message) => { if (/Content Security Policy/i.test(message.text())) violations.push(message.text()); });
   await page.addInitScript(() => {
-    document.addEventListener("securitypolicyviolation", (event) => console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`));
+    document.addEventListener("securitypolicyviolation", (event) =>
+      console.error(`Content Security Policy violation on ${location.pathname}: ${event.violatedDirective} ${event.blockedURI} at ${event.sourceFile}:${event.lineNumber}:${event.columnNumber} ${event.sample}`));
   });
   for (const path of ["/", featurePath, "/search?q=bridge", "/steer", "/signin"]) {
     await page.goto(path);
