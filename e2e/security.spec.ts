@@ -10,15 +10,17 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
+import { hash } from "@node-rs/argon2";
 import { expect, test, type APIResponse } from "@playwright/test";
 import { createPrismaClient } from "../lib/db/client";
 import { SYNTHETIC_MODEL_NAME, SYNTHETIC_SAE_NAME } from "../lib/fixtures/synthetic";
-import { E2E_USERS } from "./support";
+import { E2E_PASSWORD, E2E_USERS, snapshot } from "./support";
 
 const base = process.env.E2E_BASE_URL ?? "http://127.0.0.1:3100";
 const saePath = `/models/${SYNTHETIC_MODEL_NAME}/saes/${SYNTHETIC_SAE_NAME}`;
 const featurePath = `${saePath}/features/1`;
 let runPath = "";
+let authoredRunPath = "";
 let sharedListPath = "";
 
 test.beforeAll(async () => {
@@ -29,6 +31,11 @@ test.beforeAll(async () => {
       data: { id: randomBytes(16).toString("base64url"), modelId: model.id, prompt: "headers", params: {}, defaultOutput: "a", steeredOutput: "b" },
     });
     runPath = `/steer/runs/${run.id}`;
+    const author = await prisma.user.findUniqueOrThrow({ where: { email: E2E_USERS.editor } });
+    const authored = await prisma.steeringRun.create({
+      data: { id: randomBytes(16).toString("base64url"), authorId: author.id, modelId: model.id, prompt: "The bridge at dawn was", params: {}, defaultOutput: " quiet", steeredOutput: " golden" },
+    });
+    authoredRunPath = `/steer/runs/${authored.id}`;
     const owner = await prisma.user.findUniqueOrThrow({ where: { email: E2E_USERS.viewer } });
     const list = await prisma.featureList.create({ data: { ownerId: owner.id, name: "headers", shareToken: randomBytes(12).toString("base64url") } });
     sharedListPath = `/lists/shared/${list.shareToken}`;
@@ -181,4 +188,73 @@ test("a spoofed X-Forwarded-For does not escape the per-client magic-link limit"
     if (last.headers.location?.includes("TooManyLinks")) break;
   }
   expect(last.headers.location).toBe("/signin?error=TooManyLinks");
+});
+
+test("the sign-in page says who may do what; a run's author shows to signed-in people only, until the author publishes it", async ({ page }) => {
+  await page.goto("/signin");
+  // the e2e server sets FEATURESCOPE_ANONYMOUS_STEERING=on
+  await expect(page.getByTestId("signin-roles")).toHaveText("Anyone can browse and steer without an account. Signing in lets editors label, and admins manage users.");
+  await snapshot(page, "security-signin");
+
+  await page.goto(authoredRunPath);
+  await expect(page.getByTestId("run-meta")).toContainText("by a signed-in user");
+  await expect(page.getByTestId("run-meta")).not.toContainText("editor (e2e)");
+  await expect(page.getByRole("button", { name: /Show my name/ })).toHaveCount(0);
+  await snapshot(page, "security-run-anonymous");
+
+  // the author signs in, sees the choice and publishes the name
+  await page.goto(`/signin?callbackUrl=${encodeURIComponent(authoredRunPath)}`);
+  await page.locator("#signin-email").fill(E2E_USERS.editor);
+  await page.locator("#signin-password").fill(E2E_PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL((url) => url.pathname === authoredRunPath, { timeout: 30_000 });
+  await expect(page.getByTestId("run-meta")).toContainText("by editor (e2e)");
+  await snapshot(page, "security-run-author");
+  await page.getByRole("button", { name: "Show my name to everyone" }).click();
+  await expect(page.getByRole("button", { name: "Hide my name" })).toBeVisible({ timeout: 30_000 });
+
+  // anonymous again (a fresh context has no cookie): now the name shows
+  const anonymous = await page.context().browser()!.newContext({ baseURL: base });
+  const other = await anonymous.newPage();
+  await other.goto(authoredRunPath);
+  await expect(other.getByTestId("run-meta")).toContainText("by editor (e2e)");
+  await anonymous.close();
+});
+
+test("changing your password keeps this browser signed in and ends your other sessions", async ({ browser }) => {
+  test.slow();
+  const email = `changer-${Date.now()}@e2e.test`;
+  const prisma = createPrismaClient(process.env.DATABASE_URL);
+  try {
+    await prisma.user.create({ data: { email, name: "changer", role: "viewer", passwordHash: await hash(E2E_PASSWORD, { algorithm: 2 }) } });
+  } finally {
+    await prisma.$disconnect();
+  }
+  const signedIn = async () => {
+    const context = await browser.newContext({ baseURL: base });
+    const page = await context.newPage();
+    await page.goto("/signin?callbackUrl=/account");
+    await page.locator("#signin-email").fill(email);
+    await page.locator("#signin-password").fill(E2E_PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.waitForURL((url) => url.pathname === "/account", { timeout: 30_000 });
+    return { context, page };
+  };
+  const here = await signedIn();
+  const elsewhere = await signedIn();
+  await here.page.locator("#current-password").fill(E2E_PASSWORD);
+  await here.page.locator("#new-password").fill("a brand new e2e password");
+  await here.page.locator("#repeat-password").fill("a brand new e2e password");
+  await here.page.getByRole("button", { name: "Change password" }).click();
+  await expect(here.page.getByRole("status").filter({ hasText: "Password saved." })).toBeVisible({ timeout: 30_000 });
+  // this browser: still signed in, on pages and the API
+  await here.page.reload();
+  await expect(here.page.getByTestId("account-area")).toContainText("changer");
+  expect((await here.page.request.get("/api/v1/me")).status()).toBe(200);
+  // the other browser: signed out
+  expect((await elsewhere.page.request.get("/api/v1/me")).status()).toBe(401);
+  await elsewhere.page.goto("/");
+  await expect(elsewhere.page.getByTestId("account-area").getByRole("link", { name: "Sign in" })).toBeVisible();
+  await here.context.close();
+  await elsewhere.context.close();
 });
