@@ -76,7 +76,9 @@ test("feature page → Steer → both outputs → the permalink reproduces the s
   await snapshot(page, "steer-result");
 
   await permalink.click();
-  await expect(page.getByRole("heading", { level: 1, name: /Steering run \d+/ })).toBeVisible(generation);
+  await expect(page.getByRole("heading", { level: 1, name: /Steering run [A-Za-z0-9_-]{8}/ })).toBeVisible(generation);
+  // the permalink id is random (lib/steering/permalink.ts)
+  expect(new URL(page.url()).pathname).toMatch(/^\/steer\/runs\/[A-Za-z0-9_-]{22}$/);
   expect(await outputTexts(page)).toEqual(live);
   await expect(page.getByRole("table", { name: "Run settings" })).toContainText(`${RUNNABLE_SAE_NAME} #${FEATURE} — clamp 10× max`);
   await page.getByRole("button", { name: "Run again" }).click();

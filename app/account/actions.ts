@@ -1,11 +1,13 @@
 "use server";
 /** Account server actions: API keys (create, shown once; revoke) and the user's own password. */
 import { revalidatePath } from "next/cache";
+import { cookies } from "next/headers";
 import { z } from "zod";
 import { CreateApiKeySchema } from "@/lib/api/contracts/api-keys";
 import { DomainError } from "@/lib/api/errors";
 import { passwordProblem, verifyPassword } from "@/lib/auth/password";
 import { currentUser } from "@/lib/auth/session";
+import { mintSessionToken, SECURE_SESSION_COOKIE, SESSION_MAX_AGE_SECONDS } from "@/lib/auth/session-cookie";
 import { createApiKey, revokeApiKey, type ApiKeySummary } from "@/lib/db/api-keys";
 import { db } from "@/lib/db/client";
 import { setPassword } from "@/lib/db/users";
@@ -73,6 +75,11 @@ export async function changePasswordAction(_previous: PasswordState, formData: F
   const problem = passwordProblem(next);
   if (problem) return { error: problem };
   if (next !== repeat) return { error: "The new passwords differ." };
-  await setPassword(user.id, next, user.id);
+  const sessionVersion = await setPassword(user.id, next, user.id);
+  // the new version ended every session, this one too: give this browser a fresh one
+  const jar = await cookies();
+  const secure = jar.has(SECURE_SESSION_COOKIE);
+  const { name, value } = await mintSessionToken(user.id, user.role, secure, { sessionVersion, name: user.name, email: user.email });
+  jar.set(name, value, { httpOnly: true, sameSite: "lax", path: "/", secure, maxAge: SESSION_MAX_AGE_SECONDS });
   return { done: true };
 }

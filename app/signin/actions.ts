@@ -1,7 +1,10 @@
 "use server";
 /** Sign-in and sign-out server actions; they work without client JavaScript. */
 import { AuthError } from "next-auth";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { clientAddressFromHeaders } from "@/lib/net/client-address";
+import { takeMagicLinkToken } from "@/lib/auth/magic-link-throttle";
 import { signIn, signOut } from "@/lib/auth/config";
 import { configuredOAuthProviders } from "@/lib/auth/providers";
 import { safeCallbackPath } from "@/lib/auth/session";
@@ -35,6 +38,7 @@ export async function magicLinkSignIn(formData: FormData) {
   const callbackUrl = safeCallbackPath(formData.get("callbackUrl"));
   const email = String(formData.get("email") ?? "").trim();
   if (!email) backToSignIn("MissingFields", callbackUrl);
+  if (!takeMagicLinkToken(email, clientAddressFromHeaders(await headers())).allowed) backToSignIn("TooManyLinks", callbackUrl, email);
   // not attempt(): Auth.js would redirect to /api/auth/verify-request, see lib/auth/verify-request.ts
   let next: string;
   try {

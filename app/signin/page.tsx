@@ -1,6 +1,7 @@
 /** Sign in: email + password, a magic link by email, and any configured OAuth/OIDC providers. */
 import type { Metadata } from "next";
 import Link from "next/link";
+import { anonymousSteeringAllowed } from "@/lib/auth/anonymous-steering";
 import { configuredOAuthProviders } from "@/lib/auth/providers";
 import { currentUser, safeCallbackPath } from "@/lib/auth/session";
 import { MAGIC_LINK_MAX_AGE_SECONDS } from "@/lib/auth/providers";
@@ -14,6 +15,7 @@ export const metadata: Metadata = { title: "Sign in" };
 const ERRORS: Record<string, string> = {
   CredentialsSignin: "Wrong email or password, or the account is disabled. After ten failed tries, wait 15 minutes.",
   MissingFields: "Fill in the fields first.",
+  TooManyLinks: "Too many sign-in links were asked for, for this address or from this network. Wait a while (up to an hour) and try again.",
   Verification: "That sign-in link has expired or was already used. Ask for a new one below.",
   AccessDenied: "This account cannot sign in: it may be disabled, or sign-up is closed (ask an admin to create your account).",
   OAuthAccountNotLinked: "That email already has an account here that is not linked to this provider. Sign in another way.",
@@ -31,7 +33,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
   const callbackUrl = safeCallbackPath(first(params.callbackUrl), "/");
   const errorType = first(params.error);
   const email = first(params.email) ?? "";
-  const user = await currentUser();
+  const [user, anonymousSteering] = await Promise.all([currentUser(), anonymousSteeringAllowed()]);
   const oauth = configuredOAuthProviders();
 
   return (
@@ -47,8 +49,10 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
           {ERRORS[errorType] ?? "Sign-in failed. Try again, or ask an admin to check the server log."}
         </p>
       )}
-      <p className="muted">
-        Anyone can browse without an account. Signing in lets editors label and steer, and admins manage users.
+      <p className="muted" data-testid="signin-roles">
+        {anonymousSteering
+          ? "Anyone can browse and steer without an account. Signing in lets editors label, and admins manage users."
+          : "Anyone can browse without an account. Signing in lets you steer; editors also label, and admins manage users."}
       </p>
 
       {/* sections stay unnamed: a region called "…password" would collide with the Password field in label queries */}

@@ -21,7 +21,7 @@ type RawParams = Record<string, string | string[] | undefined>;
 /** The form's first state: a saved run (?run=<id>), a deep link (?model=&sae=&feature=…), or empty. */
 export async function initialFormState(models: SteerModelOption[], params: RawParams): Promise<SteerFormState> {
   const base: SteerFormState = { modelId: models.find((m) => m.saes.length)?.id ?? models[0]?.id ?? null, prompt: DEFAULT_PROMPT, features: [], temperature: 0.7, topP: 0.9, maxTokens: 40, seed: 0 };
-  const runId = typeof params.run === "string" && /^\d{1,9}$/.test(params.run) ? Number(params.run) : null;
+  const runId = typeof params.run === "string" ? params.run : null;
   if (runId !== null) {
     const run = await getSteeringRun(runId);
     const parsed = run ? SteerRequestSchema.safeParse(run.params) : null;

@@ -1,6 +1,7 @@
 /** /steer — generate with SAE features added, clamped, multiplied or ablated, next to the default. */
 import type { Metadata } from "next";
 import Link from "next/link";
+import { anonymousSteeringAllowed } from "@/lib/auth/anonymous-steering";
 import { currentUser } from "@/lib/auth/session";
 import { initialFormState, steerModelOptions } from "./models";
 import { SteerWorkbench } from "./SteerWorkbench";
@@ -13,6 +14,7 @@ export const metadata: Metadata = { title: "Steer" };
 export default async function SteerPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const [models, user, params] = await Promise.all([steerModelOptions(), currentUser(), searchParams]);
   const initial = await initialFormState(models, params);
+  const mustSignIn = !user && !(await anonymousSteeringAllowed());
   return (
     <article aria-labelledby="steer-title">
       <header className="steer-header">
@@ -28,6 +30,9 @@ export default async function SteerPage({ searchParams }: { searchParams: Promis
         to a multiple of its max activation (10× is the &ldquo;Golden Gate&rdquo; strength), <strong>add</strong> adds its decoder
         direction, <strong>multiply</strong> scales it, <strong>ablate</strong> removes it.
       </p>
+      {mustSignIn && (
+        <p className="notice" role="status"><Link href="/signin?callbackUrl=/steer">Sign in</Link> to steer: this server does not let anonymous visitors steer.</p>
+      )}
       {models.length === 0 ? (
         <div className="empty-state"><p>No models are imported yet. Import one with <code>npm run import</code>.</p></div>
       ) : (

@@ -9,7 +9,7 @@ import type { ApiKeyScope } from "../auth/api-keys";
 import { authenticate, authorize, isReadMethod, type Access, type AuthenticatedPrincipal, type Principal } from "../auth/principal";
 import { ApiError, ErrorBodySchema, badRequest, errorResponse, toApiError, validationError } from "./errors";
 import { registerOperation } from "./openapi";
-import { clientAddress, takeToken, type RateLimitRule } from "./rate-limit";
+import { clientAddress, takeTokens, type RateLimitRule } from "./rate-limit";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -57,8 +57,8 @@ export interface RouteSpec<
   /** Error statuses this route can return beyond the ones it gets automatically. */
   errors?: number[];
   maxBodyBytes?: number;
-  /** Per principal (user id, else client address). */
-  rateLimit?: RateLimitRule;
+  /** Per principal (user id, else client address); several rules (per minute and per hour) all apply. */
+  rateLimit?: RateLimitRule | RateLimitRule[];
   handler: (
     context: RouteContext<A, P, Q, B>,
   ) => Promise<(R extends z.ZodType ? z.input<R> : void) | Response> | (R extends z.ZodType ? z.input<R> : void) | Response;
@@ -220,7 +220,7 @@ export function defineRoute<
 
       if (spec.rateLimit) {
         const who = principal.kind === "user" ? `user:${principal.user.id}` : `ip:${clientAddress(request)}`;
-        const verdict = takeToken(`${spec.method} ${spec.path} ${who}`, spec.rateLimit);
+        const verdict = takeTokens(`${spec.method} ${spec.path} ${who}`, spec.rateLimit);
         if (!verdict.allowed) {
           throw new ApiError("rate_limited", `Too many requests; try again in ${verdict.retryAfterSeconds} s.`, undefined, {
             "Retry-After": String(verdict.retryAfterSeconds),

@@ -12,7 +12,7 @@ import { signupsAllowed } from "./policy";
 import { buildProviders } from "./providers";
 import { isRole, type Role } from "./roles";
 import { resolveAuthSecret } from "./secret";
-import { SESSION_MAX_AGE_SECONDS } from "./session-cookie";
+import { SESSION_MAX_AGE_SECONDS, tokenSessionVersion } from "./session-cookie";
 
 declare module "next-auth" {
   interface User {
@@ -20,6 +20,8 @@ declare module "next-auth" {
   }
   interface Session {
     user: { id: string; role: Role } & DefaultSession["user"];
+    /** checked against the database by currentUser() on every use */
+    sessionVersion?: number;
   }
 }
 
@@ -28,6 +30,8 @@ declare module "@auth/core/jwt" {
     role?: Role;
     /** when role and disabled state were last read from the database (ms) */
     checkedAt?: number;
+    /** the user's session version at sign-in (lib/auth/session-cookie.ts) */
+    sv?: number;
   }
 }
 
@@ -66,14 +70,17 @@ export function buildAuthConfig(): NextAuthConfig {
           token.sub = user.id;
           token.role = isRole(user.role) ? user.role : "viewer";
           token.checkedAt = Date.now();
+          const stored = await db().user.findUnique({ where: { id: Number(user.id) }, select: { sessionVersion: true } });
+          token.sv = stored?.sessionVersion ?? 0;
           return token;
         }
         if (token.sub && Date.now() - (token.checkedAt ?? 0) > ROLE_REFRESH_MS) {
           const current = await db().user.findUnique({
             where: { id: Number(token.sub) },
-            select: { role: true, disabledAt: true, name: true, email: true },
+            select: { role: true, disabledAt: true, name: true, email: true, sessionVersion: true },
           });
-          if (!current || current.disabledAt) return null; // signs the browser out
+          // disabled, deleted, or a session from before a password change: signs the browser out
+          if (!current || current.disabledAt || current.sessionVersion !== tokenSessionVersion(token)) return null;
           token.role = current.role;
           token.name = current.name;
           token.email = current.email;
@@ -84,6 +91,7 @@ export function buildAuthConfig(): NextAuthConfig {
       session({ session, token }) {
         if (token.sub) session.user.id = token.sub;
         session.user.role = token.role ?? "viewer";
+        session.sessionVersion = tokenSessionVersion(token);
         return session;
       },
     },

@@ -2,10 +2,15 @@
  * Delivery of magic sign-in links. Offline (the default) the link goes to the server log — and,
  * for tests, to FEATURESCOPE_MAGIC_LINK_FILE as one JSON line per link. With AUTH_EMAIL_SERVER
  * set (an smtp:// URL) it is mailed with nodemailer, which must then be installed.
+ *
+ * Auth.js builds the link from the request's origin unless AUTH_URL is set; whatever it built, the
+ * link sent is moved onto the configured public origin (lib/auth/origin.ts), so a request with a
+ * forged Host or X-Forwarded-Host cannot make us mail someone a link to another site.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { db } from "../db/client";
+import { onPublicOrigin } from "./origin";
 import { signupsAllowed } from "./policy";
 
 export interface MagicLinkRequest {
@@ -35,7 +40,19 @@ async function loadMailer(): Promise<Mailer> {
   }
 }
 
-export async function deliverMagicLink({ identifier, url, expires }: MagicLinkRequest): Promise<void> {
+/** The link on the public origin, its callbackUrl too (a forged Host also lands in callbackUrl). */
+export function linkOnPublicOrigin(builtUrl: string): string {
+  const link = new URL(onPublicOrigin(builtUrl));
+  const callback = link.searchParams.get("callbackUrl");
+  if (callback) {
+    const target = new URL(callback, link.origin);
+    link.searchParams.set("callbackUrl", `${link.origin}${target.pathname}${target.search}`);
+  }
+  return link.toString();
+}
+
+export async function deliverMagicLink({ identifier, url: builtUrl, expires }: MagicLinkRequest): Promise<void> {
+  const url = linkOnPublicOrigin(builtUrl);
   if (!(await mayReceiveLink(identifier))) {
     console.log(`[auth] Magic link requested for ${identifier}: no active account and sign-up is closed, so none was sent.`);
     return;

@@ -51,10 +51,10 @@ async function fromSession(request: Request): Promise<AuthenticatedPrincipal | n
   if (!claims) return null;
   const user = await db().user.findUnique({
     where: { id: claims.userId },
-    select: { id: true, email: true, name: true, role: true, disabledAt: true },
+    select: { id: true, email: true, name: true, role: true, disabledAt: true, sessionVersion: true },
   });
-  // a deleted or disabled user's old cookie is no session at all
-  if (!user || user.disabledAt) return null;
+  // a deleted or disabled user's old cookie is no session at all, nor one from before a password change
+  if (!user || user.disabledAt || user.sessionVersion !== claims.sessionVersion) return null;
   const { id, email, name, role } = user;
   return { kind: "user", user: { id, email, name, role }, via: "session", scopes: ["read", "write"], apiKeyId: null };
 }

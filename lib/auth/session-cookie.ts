@@ -1,7 +1,9 @@
 /**
  * Reads the Auth.js session cookie from a plain Request (no Next.js request scope needed), so
  * route handlers and their tests share one code path. The cookie is an encrypted JWT whose
- * `sub` is the user id.
+ * `sub` is the user id and `sv` the user's session version when it was issued: a password change
+ * or disabling raises the version in the database, and older tokens stop working on their next
+ * use (tokens from before versions existed count as version 0).
  */
 import { decode, encode } from "next-auth/jwt";
 import { resolveAuthSecret } from "./secret";
@@ -38,6 +40,17 @@ function cookieValue(cookies: Map<string, string>, name: string): string | null 
 
 export interface SessionClaims {
   userId: number;
+  sessionVersion: number;
+}
+
+/** The version a token carries (absent: 0, the column's default). */
+export function tokenSessionVersion(token: { sv?: unknown } | null | undefined): number {
+  const value = Number(token?.sv ?? 0);
+  return Number.isInteger(value) && value >= 0 ? value : -1;
+}
+
+export function sessionCookieName(secure: boolean): string {
+  return secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
 }
 
 export async function readSessionClaims(request: Request): Promise<SessionClaims | null> {
@@ -48,7 +61,7 @@ export async function readSessionClaims(request: Request): Promise<SessionClaims
     try {
       const payload = await decode({ token, secret: resolveAuthSecret(), salt: name });
       const userId = Number(payload?.sub);
-      if (Number.isInteger(userId) && userId > 0) return { userId };
+      if (Number.isInteger(userId) && userId > 0) return { userId, sessionVersion: tokenSessionVersion(payload) };
     } catch {
       // expired, tampered with or from another secret: no session
     }
@@ -56,11 +69,22 @@ export async function readSessionClaims(request: Request): Promise<SessionClaims
   return null;
 }
 
-/** A session cookie value for a user, exactly as signing in would set it (used by tests and tools). */
-export async function mintSessionToken(userId: number, role: string, secure = false): Promise<{ name: string; value: string }> {
-  const name = secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+/** A session cookie value for a user, as signing in would set it (tests, and re-issuing after a password change). */
+export async function mintSessionToken(
+  userId: number,
+  role: string,
+  secure = false,
+  extra: { sessionVersion?: number; name?: string | null; email?: string } = {},
+): Promise<{ name: string; value: string }> {
+  const name = sessionCookieName(secure);
   const value = await encode({
-    token: { sub: String(userId), role },
+    token: {
+      sub: String(userId),
+      role,
+      sv: extra.sessionVersion ?? 0,
+      checkedAt: Date.now(),
+      ...(extra.email ? { email: extra.email, name: extra.name ?? null } : {}),
+    },
     secret: resolveAuthSecret(),
     salt: name,
     maxAge: SESSION_MAX_AGE_SECONDS,

@@ -1,17 +1,20 @@
 /**
  * The signed-in user for server components and server actions (pages), read fresh from the
- * database so a role change or a disabled account shows at once.
+ * database so a role change, a disabled account or a password change (session version) shows at once.
  */
 import { auth } from "./config";
-import { getPublicUser, type PublicUser } from "../db/users";
+import { getSessionUser, type PublicUser } from "../db/users";
 import { roleAtLeast, type Role } from "./roles";
 
 export async function currentUser(): Promise<PublicUser | null> {
   const session = await auth();
   const id = Number(session?.user?.id);
   if (!Number.isInteger(id) || id <= 0) return null;
-  const user = await getPublicUser(id);
-  return user && !user.disabledAt ? user : null;
+  const found = await getSessionUser(id);
+  if (!found || found.disabledAt || found.sessionVersion !== (session?.sessionVersion ?? 0)) return null;
+  const { sessionVersion: _version, ...user } = found;
+  void _version;
+  return user;
 }
 
 export type PageAccess =

@@ -55,7 +55,9 @@ export async function getAutoInterpSettings(): Promise<EffectiveSettings> {
     stored !== null && stored !== undefined ? { value: stored, source: "settings" as const } : fromEnv !== null ? { value: fromEnv, source: "environment" as const } : { value: null, source: "unset" as const };
   const baseUrl = pick(row?.baseUrl, env.baseUrl);
   const model = pick(row?.model, env.model);
-  const apiKey = pick(storedKey, env.apiKey);
+  // FEATURESCOPE_LLM_API_KEY belongs to FEATURESCOPE_LLM_BASE_URL: it is never sent to another origin an admin typed in
+  const envKeyApplies = env.apiKey !== null && (baseUrl.source !== "settings" || sameOrigin(baseUrl.value, env.baseUrl));
+  const apiKey = pick(storedKey, envKeyApplies ? env.apiKey : null);
   return {
     baseUrl: baseUrl.value,
     model: model.value,
@@ -88,8 +90,39 @@ export interface SettingsChange {
   concurrency?: number | null;
 }
 
-export async function saveAutoInterpSettings(change: SettingsChange, actorId: number): Promise<void> {
-  const { apiKey, ...fields } = change;
+/** The origin (scheme, host, port) of a base URL, or null when there is none or it is not a URL. */
+export function urlOrigin(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
+function sameOrigin(a: string | null | undefined, b: string | null | undefined): boolean {
+  const origin = urlOrigin(a);
+  return origin !== null && origin === urlOrigin(b);
+}
+
+/**
+ * Saves provider settings. Moving the base URL to another origin clears the stored key unless the
+ * same change brings a new one: the key was entered for the old server, and sending it to the new
+ * one would hand it to whoever runs that (the form says so). Returns whether a key was cleared.
+ */
+export async function saveAutoInterpSettings(change: SettingsChange, actorId: number): Promise<{ keyCleared: boolean }> {
+  const { apiKey: requestedKey, ...fields } = change;
+  let apiKey = requestedKey;
+  let keyCleared = false;
+  if (change.baseUrl !== undefined && requestedKey === undefined) {
+    const before = await db().autoInterpSettings.findUnique({ where: { id: SETTINGS_ID }, select: { baseUrl: true, apiKeyCipher: true } });
+    const oldBase = before?.baseUrl ?? (process.env.FEATURESCOPE_LLM_BASE_URL?.trim() || null);
+    const newBase = change.baseUrl ?? (process.env.FEATURESCOPE_LLM_BASE_URL?.trim() || null);
+    if (before?.apiKeyCipher && !sameOrigin(oldBase, newBase)) {
+      apiKey = null;
+      keyCleared = true;
+    }
+  }
   const data = { ...fields, updatedById: actorId, ...(apiKey !== undefined ? { apiKeyCipher: apiKey === null ? null : sealSecret(apiKey) } : {}) };
   await db().$transaction(async (tx) => {
     await tx.autoInterpSettings.upsert({ where: { id: SETTINGS_ID }, create: { id: SETTINGS_ID, ...data }, update: data });
@@ -99,11 +132,12 @@ export async function saveAutoInterpSettings(change: SettingsChange, actorId: nu
         action: "autointerp.settings",
         targetType: "autointerp_settings",
         targetId: SETTINGS_ID,
-        details: { ...fields, apiKey: apiKey === undefined ? "unchanged" : apiKey === null ? "removed" : "replaced" } as Prisma.InputJsonValue,
+        details: { ...fields, apiKey: keyCleared ? "cleared: base URL moved to another origin" : apiKey === undefined ? "unchanged" : apiKey === null ? "removed" : "replaced" } as Prisma.InputJsonValue,
       },
       tx,
     );
   });
+  return { keyCleared };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,6 +152,21 @@ export interface RunRequest {
   spendCapUsd?: number | null;
 }
 
+/**
+ * A run's spending cap: the admin's cap (the ceiling) unless the requester asks for less. Asking
+ * for more is refused rather than silently lowered, so nobody believes they raised it.
+ */
+export function runSpendCap(requested: number | null | undefined, ceiling: number | null): number | null {
+  if (requested === null || requested === undefined) return ceiling;
+  if (ceiling !== null && requested > ceiling) {
+    throw new DomainError(
+      "invalid",
+      `A run's spending cap can only lower the server's cap of $${ceiling}, not raise it to $${requested}; an admin sets the cap on /admin/providers.`,
+    );
+  }
+  return requested;
+}
+
 /** Creates a run and returns it with the feature indices to enqueue. */
 export async function createAutoInterpRun(request: RunRequest) {
   const settings = await getAutoInterpSettings();
@@ -125,6 +174,7 @@ export async function createAutoInterpRun(request: RunRequest) {
     throw new DomainError("invalid", "No auto-interp provider is configured: an admin sets one on /admin/providers (or FEATURESCOPE_LLM_BASE_URL and FEATURESCOPE_LLM_MODEL).");
   }
   if (settings.keyProblem) throw new DomainError("invalid", settings.keyProblem);
+  const spendCapUsd = runSpendCap(request.spendCapUsd, settings.spendCapUsd);
   const sae = await db().sae.findUnique({ where: { id: request.saeId }, select: { id: true } });
   if (!sae) throw new DomainError("not_found", `There is no SAE ${request.saeId}.`);
   let indices: number[];
@@ -150,7 +200,7 @@ export async function createAutoInterpRun(request: RunRequest) {
         provider: settings.baseUrl!,
         model: settings.model!,
         promptVersion: PROMPT_VERSION,
-        spendCapUsd: request.spendCapUsd ?? settings.spendCapUsd,
+        spendCapUsd,
         maxTokens: settings.maxTokensPerRun,
         priceInputPerMTok: settings.priceInputPerMTok,
         priceOutputPerMTok: settings.priceOutputPerMTok,

@@ -1,5 +1,6 @@
 /** Where the database is: DATABASE_URL when set, else the embedded default, as discrete fields. */
 import path from "node:path";
+import { persistedSecret } from "../config/persisted-secret";
 
 export interface ConnectionFields {
   host: string;
@@ -14,18 +15,38 @@ export const EMBEDDED_DEFAULTS = {
   host: "127.0.0.1",
   port: Number(process.env.FEATURESCOPE_PG_PORT ?? 54329),
   user: "postgres",
-  password: "featurescope",
   database: "featurescope",
 };
+
+/**
+ * The superuser password every embedded cluster had before passwords were generated. Data folders
+ * made then still have it; the first start with a generated password changes it
+ * (lib/db/embedded.ts migrateSuperuserPassword).
+ */
+export const LEGACY_EMBEDDED_PASSWORD = "featurescope";
+
+/**
+ * The embedded cluster's superuser password: FEATURESCOPE_PG_PASSWORD, else generated once into
+ * var/postgres-password (mode 0600), like the session and inference secrets. Anyone on the
+ * machine who can reach the port no longer gets in with a password printed in the README.
+ */
+export function embeddedPassword(): string {
+  return persistedSecret({ envVar: "FEATURESCOPE_PG_PASSWORD", file: "var/postgres-password", purpose: "embedded PostgreSQL superuser password" });
+}
+
+/** Options for startEmbeddedPostgres: the defaults, the generated password and the data folder. */
+export function embeddedServerOptions() {
+  return { ...EMBEDDED_DEFAULTS, password: embeddedPassword(), legacyPasswords: [LEGACY_EMBEDDED_PASSWORD], dataDir: embeddedDataDir(), persistent: true };
+}
 
 /** The embedded cluster's data folder, inside the project so it survives restarts. */
 export function embeddedDataDir(): string {
   return path.resolve(/*turbopackIgnore: true*/ process.cwd(), process.env.FEATURESCOPE_PG_DIR ?? "var/postgres");
 }
 
-export function embeddedUrl(database = EMBEDDED_DEFAULTS.database, port = EMBEDDED_DEFAULTS.port): string {
-  const { user, password, host } = EMBEDDED_DEFAULTS;
-  return `postgresql://${user}:${password}@${host}:${port}/${database}`;
+export function embeddedUrl(database = EMBEDDED_DEFAULTS.database, port = EMBEDDED_DEFAULTS.port, password = embeddedPassword()): string {
+  const { user, host } = EMBEDDED_DEFAULTS;
+  return `postgresql://${user}:${encodeURIComponent(password)}@${host}:${port}/${database}`;
 }
 
 /** Parses a postgres:// URL into the discrete fields the Prisma adapter needs. */

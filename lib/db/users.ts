@@ -32,6 +32,11 @@ export async function getPublicUser(id: number): Promise<PublicUser | null> {
   return db().user.findUnique({ where: { id }, select: publicUserSelect });
 }
 
+/** The public fields and the session version a session token must match. */
+export async function getSessionUser(id: number): Promise<(PublicUser & { sessionVersion: number }) | null> {
+  return db().user.findUnique({ where: { id }, select: { ...publicUserSelect, sessionVersion: true } });
+}
+
 /** Keyset pagination by id: pass the last id of the previous page as `after`. */
 export async function listUsers(options: { after?: number; limit?: number; query?: string } = {}) {
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
@@ -86,7 +91,8 @@ export async function upsertUser(input: CreateUserInput): Promise<{ user: Public
     const user = existing
       ? await tx.user.update({
           where: { id: existing.id },
-          data: { role: input.role, ...(passwordHash ? { passwordHash } : {}), ...(input.name ? { name: input.name } : {}) },
+          // a new password ends the user's existing sessions (session version)
+          data: { role: input.role, ...(passwordHash ? { passwordHash, sessionVersion: { increment: 1 } } : {}), ...(input.name ? { name: input.name } : {}) },
           select: publicUserSelect,
         })
       : await tx.user.create({
@@ -121,6 +127,8 @@ export async function updateUser(id: number, change: UserChange, actorId: number
       if (change.role !== undefined && change.role !== before.role) data.role = change.role;
       if (change.disabled !== undefined && change.disabled !== (before.disabledAt !== null)) {
         data.disabledAt = change.disabled ? new Date() : null;
+        // disabling ends every session; re-enabling does not bring the old ones back
+        if (change.disabled) data.sessionVersion = { increment: 1 };
       }
       if (change.name !== undefined && change.name !== before.name) data.name = change.name;
       if (Object.keys(data).length === 0) return before;
@@ -148,10 +156,19 @@ export async function updateUser(id: number, change: UserChange, actorId: number
   );
 }
 
-export async function setPassword(id: number, password: string, actorId: number | null): Promise<void> {
+/**
+ * Sets a password and raises the session version, which ends every session issued before (the
+ * caller re-issues its own, see app/account/actions.ts). Returns the new version.
+ */
+export async function setPassword(id: number, password: string, actorId: number | null): Promise<number> {
   const passwordHash = await hashPassword(password);
-  await db().$transaction(async (tx) => {
-    await tx.user.update({ where: { id }, data: { passwordHash } });
+  return db().$transaction(async (tx) => {
+    const { sessionVersion } = await tx.user.update({
+      where: { id },
+      data: { passwordHash, sessionVersion: { increment: 1 } },
+      select: { sessionVersion: true },
+    });
     await recordAudit({ actorId, action: "user.password", targetType: "User", targetId: id }, tx);
+    return sessionVersion;
   });
 }

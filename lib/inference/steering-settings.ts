@@ -1,10 +1,17 @@
-/** Server settings for steering: whether anonymous clients may steer, and the rate limit. */
+/** Server settings for steering: the rate limits (whether anonymous clients may steer: lib/auth/anonymous-steering.ts). */
 import type { RateLimitRule } from "../api/rate-limit";
 
-export function steeringSettings(env: NodeJS.ProcessEnv = process.env): { anonymousAllowed: boolean; rateLimit: RateLimitRule } {
-  const perMinute = Number(env.FEATURESCOPE_STEER_PER_MINUTE ?? 12);
+function positiveInteger(raw: string | undefined, fallback: number): number {
+  const value = Number(raw ?? fallback);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+/** Per user, API key or anonymous client: a burst limit per minute and a budget per hour. */
+export function steeringSettings(env: NodeJS.ProcessEnv = process.env): { rateLimit: RateLimitRule[] } {
   return {
-    anonymousAllowed: (env.FEATURESCOPE_ANONYMOUS_STEERING ?? "on").toLowerCase() !== "off",
-    rateLimit: { limit: Number.isInteger(perMinute) && perMinute > 0 ? perMinute : 12, windowMs: 60_000 },
+    rateLimit: [
+      { limit: positiveInteger(env.FEATURESCOPE_STEER_PER_MINUTE, 12), windowMs: 60_000 },
+      { limit: positiveInteger(env.FEATURESCOPE_STEER_PER_HOUR, 120), windowMs: 60 * 60_000 },
+    ],
   };
 }

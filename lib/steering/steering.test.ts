@@ -171,7 +171,7 @@ describe("stream", () => {
       'event: start\ndata: {"promptTokens":[],"executionProvider":"cpu","seed":0}\n\n',
       'event: token\ndata: {"step":0,"default":{"id":1,"text":" a","logprob":-1},"steered":{"id":2,"text":" b","logprob":-2},"kl":0.3,"klSampled":0.3,"featureActs":{"default":[0],"steered":[2]}}\n\n',
       'event: done\ndata: {"default":{"text":" a","tokens":[],"finishReason":"length"},"steered":{"text":" b","tokens":[],"finishReason":"length"},"kl":[0.3],"klPrefix":"default","meanKl":0.3,"klSampled":[0.3],"meanKlSampled":0.3,"featureActsAt":"token","featureActs":{"default":[[0]],"steered":[[2]]},"timingsMs":{"firstToken":1,"total":2}}\n\n',
-      'event: saved\ndata: {"id":5,"permalink":"/steer/runs/5"}\n\n',
+      'event: saved\ndata: {"id":"CoXUX8xLQkefVvrUc9yPcw","permalink":"/steer/runs/CoXUX8xLQkefVvrUc9yPcw"}\n\n',
     ].join("");
     const bytes = new TextEncoder().encode(text);
     const body = new ReadableStream<Uint8Array>({
@@ -185,7 +185,7 @@ describe("stream", () => {
     const { done, saved } = await streamSteer({ modelId: 1, prompt: "x", features: [{ saeId: 1, index: 0, method: "ablate" }] }, (e) => seen.push(e.event), { fetch: fakeFetch });
     expect(seen).toEqual(["start", "token", "done", "saved"]);
     expect(done.steered.text).toBe(" b");
-    expect(saved).toEqual({ id: 5, permalink: "/steer/runs/5" });
+    expect(saved).toEqual({ id: "CoXUX8xLQkefVvrUc9yPcw", permalink: "/steer/runs/CoXUX8xLQkefVvrUc9yPcw" });
   });
 
   it("turns a 429 into a message with the wait, and an error event into an error", async () => {

@@ -8,7 +8,7 @@ export type SteerStreamEvent =
   | { event: "start"; data: SteerStartEvent }
   | { event: "token"; data: SteerTokenEvent }
   | { event: "done"; data: SteerDoneEvent }
-  | { event: "saved"; data: { id: number; permalink: string } };
+  | { event: "saved"; data: { id: string; permalink: string } };
 
 export class SteerRequestError extends Error {
   constructor(
@@ -65,7 +65,7 @@ export async function streamSteer(
   request: SteerRequest,
   onEvent: (event: SteerStreamEvent) => void,
   options: { signal?: AbortSignal; fetch?: typeof fetch } = {},
-): Promise<{ done: SteerDoneEvent; saved: { id: number; permalink: string } | null }> {
+): Promise<{ done: SteerDoneEvent; saved: { id: string; permalink: string } | null }> {
   const response = await (options.fetch ?? fetch)("/api/v1/steer", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
@@ -88,7 +88,7 @@ export async function streamSteer(
   const decoder = new TextDecoder();
   let buffer = "";
   let done: SteerDoneEvent | null = null;
-  let saved: { id: number; permalink: string } | null = null;
+  let saved: { id: string; permalink: string } | null = null;
   for (;;) {
     const chunk = await reader.read();
     if (chunk.done) break;
@@ -102,7 +102,7 @@ export async function streamSteer(
         throw new SteerRequestError(errorMessage(body, 200), body.error?.code ?? "unknown", 200);
       }
       if (event === "done") done = payload as SteerDoneEvent;
-      if (event === "saved") saved = payload as { id: number; permalink: string };
+      if (event === "saved") saved = payload as { id: string; permalink: string };
       if (event === "start" || event === "token" || event === "done" || event === "saved") {
         onEvent({ event, data: payload } as SteerStreamEvent);
       }

@@ -1,10 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { call, makeUser, sessionCookie } from "./api-support";
 import { parseEventStream, startInferenceFixture, type InferenceFixture } from "./inference-support";
 import { POST } from "@/app/api/v1/steer/route";
 import { GET as getRun } from "@/app/api/v1/steer/runs/[id]/route";
 import { GET as listRuns } from "@/app/api/v1/steer/runs/route";
 import { db, disconnectDb } from "@/lib/db/client";
+import { setSteeringRunAuthorPublic } from "@/lib/db/steering";
+import { forgetAnonymousSteeringDecision } from "@/lib/auth/anonymous-steering";
+import { resetRateLimits } from "@/lib/api/rate-limit";
+
+// these tests steer without signing in, on a database with many accounts: the operator's explicit choice
+process.env.FEATURESCOPE_ANONYMOUS_STEERING = "on";
 
 let fixture: InferenceFixture;
 
@@ -12,6 +18,8 @@ beforeAll(async () => {
   fixture = await startInferenceFixture("steer");
   await db().feature.createMany({ data: [{ saeId: fixture.saeId, index: 2, maxActivation: 3.5 }, { saeId: fixture.saeId, index: 4, maxActivation: 0, dead: true }] });
 });
+
+beforeEach(() => resetRateLimits());
 
 afterAll(async () => {
   await fixture?.stop();
@@ -40,10 +48,10 @@ describe("POST /api/v1/steer", () => {
     expect(kinds.filter((k) => k === "token").length).toBeGreaterThan(0);
     expect(kinds.slice(-2)).toEqual(["done", "saved"]);
     const done = events.find((e) => e.event === "done")!.data as { default: { text: string }; steered: { text: string } };
-    const saved = events.at(-1)!.data as { id: number; permalink: string };
+    const saved = events.at(-1)!.data as { id: string; permalink: string };
     expect(saved.permalink).toBe(`/steer/runs/${saved.id}`);
 
-    const run = await call(getRun, `/api/v1/steer/runs/${saved.id}`, { params: { id: String(saved.id) } });
+    const run = await call(getRun, `/api/v1/steer/runs/${saved.id}`, { params: { id: saved.id } });
     expect(run.status).toBe(200);
     expect(run.json.defaultOutput).toBe(done.default.text);
     expect(run.json.steeredOutput).toBe(done.steered.text);
@@ -54,7 +62,62 @@ describe("POST /api/v1/steer", () => {
     expect(doneAgain.steered.text).toBe(done.steered.text);
 
     const history = await call(listRuns, "/api/v1/steer/runs", { headers: await sessionCookie(user.id, "viewer") });
-    expect((history.json.runs as { id: number }[]).map((r) => r.id)).toEqual([saved.id]);
+    expect((history.json.runs as { id: string }[]).map((r) => r.id)).toEqual([saved.id]);
+  });
+
+  it("an anonymous run's permalink cannot be guessed from a neighbour's", async () => {
+    const body = { modelId: fixture.modelId, prompt: "the dog", features: [{ saeId: fixture.saeId, index: 2, method: "add", value: 1 }], maxTokens: 2, seed: 1 };
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { events } = await steer(body);
+      ids.push((events.at(-1)!.data as { id: string }).id);
+    }
+    const [a, b] = ids;
+    // 128 random bits each (22 base64url characters), unrelated to each other
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(a).not.toBe(b);
+    let samePositions = 0;
+    for (let i = 0; i < 22; i++) if (a[i] === b[i]) samePositions++;
+    expect(samePositions).toBeLessThan(6);
+    // a neighbour's id, one character off, and old-style numbers find nothing
+    const neighbour = a.slice(0, -1) + (a.endsWith("A") ? "B" : "A");
+    for (const guess of [neighbour, "1", "2", String(Number.MAX_SAFE_INTEGER)]) {
+      const res = await call(getRun, `/api/v1/steer/runs/${guess}`, { params: { id: guess } });
+      expect(res.status).toBe(404);
+    }
+    const anonymous = await call(getRun, `/api/v1/steer/runs/${a}`, { params: { id: a } });
+    expect(anonymous.json).toMatchObject({ id: a, author: null });
+  });
+
+  it("shows the author's name to signed-in readers, and to everyone once the author publishes it", async () => {
+    const author = await db().user.create({ data: { email: `author-${Date.now()}@example.org`, name: "Ada Author", role: "editor" } });
+    const reader = await makeUser("viewer");
+    const body = { modelId: fixture.modelId, prompt: "a run", features: [{ saeId: fixture.saeId, index: 2, method: "add", value: 1 }], maxTokens: 2, seed: 2 };
+    const { events } = await steer(body, await sessionCookie(author.id, "editor"));
+    const id = (events.at(-1)!.data as { id: string }).id;
+    const asAnonymous = () => call(getRun, `/r/${id}`, { params: { id } });
+    expect((await asAnonymous()).json.author).toBeNull();
+    const signedIn = await call(getRun, `/r/${id}`, { params: { id }, headers: await sessionCookie(reader.id, "viewer") });
+    expect(signedIn.json.author).toEqual({ id: author.id, name: "Ada Author" });
+    // only the author decides
+    expect(await setSteeringRunAuthorPublic(id, reader.id, true)).toBe(false);
+    expect((await asAnonymous()).json.author).toBeNull();
+    expect(await setSteeringRunAuthorPublic(id, author.id, true)).toBe(true);
+    expect((await asAnonymous()).json.author).toEqual({ id: author.id, name: "Ada Author" });
+  });
+
+  it("with FEATURESCOPE_ANONYMOUS_STEERING unset, anonymous steering is off once the server has other accounts", async () => {
+    delete process.env.FEATURESCOPE_ANONYMOUS_STEERING;
+    forgetAnonymousSteeringDecision();
+    try {
+      await makeUser("viewer");
+      const res = await fetchRoute({ modelId: fixture.modelId, prompt: "x", features: [{ saeId: fixture.saeId, index: 2, method: "add", value: 1 }] }, {});
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.text).error.message).toMatch(/Anonymous steering is off/);
+    } finally {
+      process.env.FEATURESCOPE_ANONYMOUS_STEERING = "on";
+      resetRateLimits();
+    }
   });
 
   it("says which prefix the KL is on, saves how the series were measured, and reports means that skip ended steps", async () => {

@@ -2,6 +2,7 @@
  * A fresh, migrated database for one test run: a new database on DATABASE_URL's server when
  * that is set, else a throwaway embedded PostgreSQL 17 on a free port.
  */
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -29,14 +30,16 @@ export async function provisionTestDatabase(label = "test"): Promise<TestDatabas
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "featurescope-pg-"));
   fs.chmodSync(dataDir, 0o755);
   fs.rmSync(dataDir, { recursive: true });
+  // a password of its own: tests never read or write var/postgres-password
+  const password = randomBytes(18).toString("base64url");
   const server = await startEmbeddedPostgres({
     dataDir,
     port,
     user: "postgres",
-    password: "featurescope",
+    password,
     persistent: false,
   });
-  const url = embeddedUrl(name, port);
+  const url = embeddedUrl(name, port, password);
   await ensureDatabase(url);
   await migrate(url);
   return {

@@ -5,7 +5,7 @@ import { redirect } from "next/navigation";
 import { pageAccess } from "@/lib/auth/session";
 import { UpdateProviderSettingsSchema } from "@/lib/labels/autointerp/contracts";
 import { getAutoInterpSettings, saveAutoInterpSettings } from "@/lib/db/autointerp";
-import { openAiCompatibleProvider, ProviderError } from "@/lib/labels/autointerp/provider";
+import { testProvider } from "@/lib/labels/autointerp/provider-test";
 
 const back = (params: Record<string, string>) => `/admin/providers?${new URLSearchParams(params).toString()}`;
 
@@ -32,22 +32,16 @@ export async function saveProviderAction(formData: FormData): Promise<void> {
     const issue = parsed.error.issues[0];
     redirect(back({ error: `${issue.path.join(".")}: ${issue.message}` }));
   }
-  await saveAutoInterpSettings(parsed.data, access.user.id);
+  const { keyCleared } = await saveAutoInterpSettings(parsed.data, access.user.id);
   revalidatePath("/admin/providers");
-  redirect(back({ notice: "Saved. The job worker picks up a concurrency change within about 10 seconds." }));
+  redirect(back({
+    notice: `Saved.${keyCleared ? " The base URL moved to another origin, so the stored API key was cleared: enter the new provider's key." : ""} The job worker picks up a concurrency change within about 10 seconds.`,
+  }));
 }
 
 export async function testProviderAction(): Promise<void> {
   const access = await pageAccess("admin");
   if (access.state !== "allowed") redirect(back({ error: "Only admins can test providers." }));
-  const settings = await getAutoInterpSettings();
-  if (!settings.baseUrl || !settings.model) redirect(back({ error: "Set a base URL and a model first." }));
-  try {
-    const provider = openAiCompatibleProvider({ baseUrl: settings.baseUrl!, model: settings.model!, apiKey: settings.apiKey, timeoutMs: 20_000 });
-    const result = await provider.chat([{ role: "user", content: "Reply with the single word: ok" }], { maxTokens: 5 });
-    redirect(back({ notice: `The provider answered: “${result.text.slice(0, 80)}” (${result.usage.promptTokens}+${result.usage.completionTokens} tokens).` }));
-  } catch (error) {
-    if (error instanceof ProviderError) redirect(back({ error: `Provider test failed (${error.failure}): ${error.message}` }));
-    throw error;
-  }
+  const result = await testProvider(await getAutoInterpSettings());
+  redirect(back(result.ok ? { notice: result.message } : { error: `Provider test failed: ${result.message}` }));
 }

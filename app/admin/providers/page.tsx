@@ -44,7 +44,8 @@ export default async function ProvidersPage({ searchParams }: { searchParams: Se
       {settings.keyProblem && <p className="alert" role="alert">{settings.keyProblem}</p>}
       <form action={saveProviderAction} className="panel" style={{ display: "grid", gap: "0.6rem", maxWidth: "40rem" }}>
         <label>Base URL<Source of={settings.sources.baseUrl} /><br />
-          <input name="baseUrl" type="url" defaultValue={settings.sources.baseUrl === "settings" ? (settings.baseUrl ?? "") : ""} placeholder={settings.baseUrl ?? "https://api.openai.com/v1"} style={{ width: "100%" }} />
+          <input name="baseUrl" type="url" defaultValue={settings.sources.baseUrl === "settings" ? (settings.baseUrl ?? "") : ""} placeholder={settings.baseUrl ?? "https://api.openai.com/v1"} style={{ width: "100%" }} aria-describedby="base-url-help" />
+          <small id="base-url-help" className="muted">Moving to another origin (scheme, host or port) clears the stored key, so a key is never sent to a server it was not entered for: enter the new provider&apos;s key with it.</small>
         </label>
         <label>Model<Source of={settings.sources.model} /><br />
           <input name="model" defaultValue={settings.sources.model === "settings" ? (settings.model ?? "") : ""} placeholder={settings.model ?? "gpt-4o-mini"} style={{ width: "100%" }} />
@@ -57,7 +58,7 @@ export default async function ProvidersPage({ searchParams }: { searchParams: Se
           <legend>Spending</legend>
           <label>USD per 1M input tokens<br /><input name="priceInputPerMTok" type="number" step="any" min="0" defaultValue={settings.priceInputPerMTok} /></label>
           <label>USD per 1M output tokens<br /><input name="priceOutputPerMTok" type="number" step="any" min="0" defaultValue={settings.priceOutputPerMTok} /></label>
-          <label>Cap per run (USD)<br /><input name="spendCapUsd" type="number" step="any" min="0" defaultValue={settings.spendCapUsd ?? ""} /></label>
+          <label title="The ceiling: editors may ask a run for less, never for more">Cap per run (USD, the ceiling)<br /><input name="spendCapUsd" type="number" step="any" min="0" defaultValue={settings.spendCapUsd ?? ""} /></label>
           <label>Max tokens per run<br /><input name="maxTokensPerRun" type="number" min="1" defaultValue={settings.maxTokensPerRun ?? ""} /></label>
           <label>Concurrent jobs<br /><input name="concurrency" type="number" min="1" max="16" defaultValue={settings.concurrency} /></label>
         </fieldset>

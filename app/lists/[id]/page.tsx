@@ -2,7 +2,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
-import { headers } from "next/headers";
+import { publicOrigin } from "@/lib/auth/origin";
 import { currentUser } from "@/lib/auth/session";
 import { getOwnListSummary, listItemsPage } from "@/lib/db/feature-lists";
 import { CopyButton } from "@/app/components/CopyButton";
@@ -25,8 +25,9 @@ export default async function ListPage({ params, searchParams }: { params: Promi
   const list = await getOwnListSummary(Number(id), user.id).catch(() => null);
   if (!list) notFound();
   const page = await listItemsPage(list.id, user.id, { after, limit: PAGE_SIZE });
-  const host = (await headers()).get("host") ?? "localhost";
   const sharePath = `/lists/shared/${list.shareToken}`;
+  // the configured origin, never the request's Host (lib/auth/origin.ts)
+  const shareUrl = `${publicOrigin()}${sharePath}`;
   return (
     <div style={{ display: "grid", gap: "1rem", maxWidth: "60rem" }}>
       <p><Link href="/lists">← All lists</Link></p>
@@ -35,7 +36,7 @@ export default async function ListPage({ params, searchParams }: { params: Promi
       <section className="panel" aria-label="Sharing">
         {list.isPublic ? (
           <>
-            <p>Anyone with this link can read the list: <a href={sharePath}>{`${host}${sharePath}`}</a> <CopyButton source={{ text: sharePath }} label="Copy link" /></p>
+            <p>Anyone with this link can read the list: <a href={sharePath}>{shareUrl}</a> <CopyButton source={{ text: shareUrl }} label="Copy link" /></p>
             <form action={shareListAction} style={{ display: "inline" }}><input type="hidden" name="listId" value={list.id} /><button name="mode" value="unshare" className="secondary">Stop sharing</button></form>{" "}
             <form action={shareListAction} style={{ display: "inline" }}><input type="hidden" name="listId" value={list.id} /><button name="mode" value="rotate" className="secondary">New link (old one stops working)</button></form>
           </>

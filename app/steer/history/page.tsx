@@ -6,6 +6,7 @@ import { currentUser } from "@/lib/auth/session";
 import { listSteeringRuns } from "@/lib/db/steering";
 import { SteerRequestSchema } from "@/lib/inference/protocol";
 import { describeSetting } from "@/lib/steering/methods";
+import { steeringRunPath } from "@/lib/steering/permalink";
 import "@/app/components/browse.css";
 import "../steer.css";
 
@@ -22,7 +23,7 @@ export default async function SteeringHistoryPage({ searchParams }: { searchPara
   const user = await currentUser();
   if (!user) redirect("/signin?callbackUrl=/steer/history");
   const { before: rawBefore } = await searchParams;
-  const before = rawBefore && /^\d{1,9}$/.test(rawBefore) ? Number(rawBefore) : undefined;
+  const before = rawBefore || undefined;
   const { runs, nextBefore } = await listSteeringRuns(user.id, { before, limit: PAGE_SIZE });
   return (
     <article aria-labelledby="history-title">
@@ -36,7 +37,7 @@ export default async function SteeringHistoryPage({ searchParams }: { searchPara
             const params = SteerRequestSchema.safeParse(run.params);
             return (
               <li key={run.id}>
-                <Link href={`/steer/runs/${run.id}`}>Run {run.id}</Link>{" "}
+                <Link href={steeringRunPath(run.id)}>Run <span className="mono">{run.id.slice(0, 8)}</span></Link>{" "}
                 <span className="muted">
                   {run.model.name} · {run.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC
                   {params.success && ` · ${params.data.features.map((f) => `#${f.index} ${describeSetting(f.method, f.value, f.unit)}`).join(", ")}`}
@@ -47,7 +48,7 @@ export default async function SteeringHistoryPage({ searchParams }: { searchPara
           })}
         </ol>
       )}
-      {nextBefore !== null && <p><Link href={`/steer/history?before=${nextBefore}`}>Older runs →</Link></p>}
+      {nextBefore !== null && <p><Link href={`/steer/history?before=${encodeURIComponent(nextBefore)}`}>Older runs →</Link></p>}
     </article>
   );
 }

@@ -4,12 +4,15 @@ import { SteerRequestSchema, SteerDoneEventSchema } from "@/lib/inference/protoc
 
 export const SteerBodySchema = SteerRequestSchema.meta({ id: "SteerRequest" });
 
+const runId = z.string().meta({ description: "Random, unguessable id (22 base64url characters)" });
+
 export const SteeringRunSchema = z
   .object({
-    id: z.number().int(),
+    id: runId,
     permalink: z.string(),
     model: z.object({ id: z.number().int(), name: z.string() }),
-    author: z.object({ id: z.number().int(), name: z.string().nullable() }).nullable(),
+    author: z.object({ id: z.number().int(), name: z.string().nullable() }).nullable()
+      .meta({ description: "Shown to signed-in callers, and to anyone when the author chose to publish it; else null" }),
     prompt: z.string(),
     params: SteerRequestSchema,
     defaultOutput: z.string(),
@@ -22,14 +25,14 @@ export const SteeringRunSchema = z
 
 export const SteeringRunListSchema = z.object({
   runs: z.array(z.object({
-    id: z.number().int(), permalink: z.string(), model: z.object({ id: z.number().int(), name: z.string() }),
+    id: runId, permalink: z.string(), model: z.object({ id: z.number().int(), name: z.string() }),
     prompt: z.string(), defaultOutput: z.string(), steeredOutput: z.string(), createdAt: z.string(),
   })),
-  nextBefore: z.number().int().nullable(),
+  nextBefore: z.string().nullable(),
 });
 
 export const SteeringRunsQuerySchema = z.object({
-  before: z.coerce.number().int().positive().optional(),
+  before: z.string().max(64).optional().meta({ description: "nextBefore of the previous page" }),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 

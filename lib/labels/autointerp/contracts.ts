@@ -69,7 +69,7 @@ export const ProviderTestSchema = z
   .object({
     ok: z.boolean(),
     model: z.string().nullable(),
-    reply: z.string().nullable(),
-    error: z.unknown().nullable().meta({ description: "The provider error with its cause when ok is false" }),
+    status: z.number().int().nullable().meta({ description: "The provider's HTTP status, when it answered" }),
+    message: z.string().meta({ description: "A short sentence of Featurescope's own; the provider's answer is never echoed" }),
   })
   .meta({ id: "ProviderTest" });

@@ -1,4 +1,2 @@
-/** Auth.js endpoints: sign-in, callbacks, sign-out, session, CSRF token. */
-import { handlers } from "@/lib/auth/config";
-
-export const { GET, POST } = handlers;
+/** Auth.js endpoints: sign-in, callbacks, sign-out, session, CSRF token (magic links throttled: lib/auth/auth-route.ts). */
+export { GET, POST } from "@/lib/auth/auth-route";

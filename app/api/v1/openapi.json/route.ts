@@ -1,6 +1,7 @@
 /** GET /api/v1/openapi.json — the OpenAPI 3.1 document, generated from the routes' zod schemas. */
 import { z } from "zod";
 import { defineRoute } from "@/lib/api/route";
+import { publicOrigin } from "@/lib/auth/origin";
 import { generateOpenApiDocument } from "../registry";
 
 export const dynamic = "force-dynamic";
@@ -12,8 +13,9 @@ export const GET = defineRoute({
   tags: ["Meta"],
   access: "public",
   response: z.looseObject({ openapi: z.string() }),
-  handler: ({ request }) =>
-    Response.json(generateOpenApiDocument({ serverUrl: new URL(request.url).origin }), {
+  // the configured origin, not the request's Host (lib/auth/origin.ts)
+  handler: () =>
+    Response.json(generateOpenApiDocument({ serverUrl: publicOrigin() }), {
       headers: { "Cache-Control": "no-cache" },
     }),
 });

@@ -5,6 +5,8 @@ import { defineRoute } from "@/lib/api/route";
 import { resolveSteeringFeatures, saveSteeringRun, SteeringInputError, typicalHookNorms } from "@/lib/db/steering";
 import { inferenceSteer } from "@/lib/inference/client";
 import { steeringSettings } from "@/lib/inference/steering-settings";
+import { anonymousSteeringAllowed } from "@/lib/auth/anonymous-steering";
+import { steeringRunPath } from "@/lib/steering/permalink";
 import type { SteerEvent } from "@/lib/inference/protocol";
 
 export const dynamic = "force-dynamic";
@@ -19,7 +21,7 @@ export const POST = defineRoute({
     "Streams server-sent events: `start` (prompt tokens, device, seed), one `token` per step with the default and steered token, their logprobs, `kl`, `klSampled` and the steered features' activations, then `done` (both completions in full, the per-step series and their means) and `saved` (the run's id and permalink). A failure after the stream began arrives as an `error` event with the usual error body.",
     "`kl` is KL(p_default ‖ p_steered) with both next-token distributions conditioned on the SAME prefix, the default completion's (the steered model reads the default text in a third batch row; `klPrefix: \"default\"`), so it measures steering rather than diverged texts; `klSampled` compares each completion's distribution on its own sampled text. `featureActs` of a token is the feature's activation at the position holding that token, after steering (`featureActsAt: \"token\"`). After a completion ends (EOS or context end) nothing of it enters a series or a mean: its entries are null, and the token that ended it is not read.",
     "Both completions are sampled with the same seed and settings, so differences come from steering alone. Units of `value`: add — coefficient s in h + s·d_i with the raw decoder row (`unit: \"decoder\"`, the default), or h + s·N·d_i/‖d_i‖ with N the hook's typical norm on the dashboard corpus (`unit: \"hook-norm\"`); clamp — multiple of the feature's max activation on the dashboard corpus (SAE error term kept); multiply — factor on the feature's activation; ablate — ignored (clamp to 0). docs/STEERING.md gives the formulas.",
-    "Anonymous clients may steer unless FEATURESCOPE_ANONYMOUS_STEERING=off; everyone is rate-limited.",
+    "Anonymous clients may steer when FEATURESCOPE_ANONYMOUS_STEERING=on, or, with it unset, while the server has at most one account; everyone is rate-limited (per minute and per hour).",
   ].join("\n\n"),
   tags: ["Steering"],
   access: "public",
@@ -30,8 +32,8 @@ export const POST = defineRoute({
   rateLimit: settings.rateLimit,
   maxBodyBytes: 16 * 1024,
   handler: async ({ body, principal, request }) => {
-    if (principal.kind === "anonymous" && !settings.anonymousAllowed) {
-      throw unauthenticated("Anonymous steering is turned off on this server: sign in or use an API key.");
+    if (principal.kind === "anonymous" && !(await anonymousSteeringAllowed())) {
+      throw unauthenticated("Anonymous steering is off on this server: sign in or use an API key.");
     }
     let maxActivations: number[];
     try {
@@ -63,7 +65,7 @@ export const POST = defineRoute({
             if (event.event === "start") device = event.data.executionProvider;
             if (event.event === "done") {
               const run = await saveSteeringRun({ authorId, modelId: body.modelId, prompt: body.prompt, params: { ...body }, result: event.data, executionDevice: device });
-              controller.enqueue(frame("saved", { id: run.id, permalink: `/steer/runs/${run.id}` }));
+              controller.enqueue(frame("saved", { id: run.id, permalink: steeringRunPath(run.id) }));
             }
           };
           await handle(first.value);

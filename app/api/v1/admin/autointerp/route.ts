@@ -20,7 +20,7 @@ export const PUT = defineRoute({
   method: "PUT",
   path: "/api/v1/admin/autointerp",
   summary: "Change the auto-interp provider settings",
-  description: "Fields left out are kept; null clears a setting (the environment applies again). The key is stored encrypted. Audited as autointerp.settings.",
+  description: "Fields left out are kept; null clears a setting (the environment applies again). The key is stored encrypted; a baseUrl on another origin (scheme, host, port) clears the stored key unless apiKey comes with it. Audited as autointerp.settings.",
   tags: ["Admin"],
   access: "admin",
   body: UpdateProviderSettingsSchema,

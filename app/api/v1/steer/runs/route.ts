@@ -2,6 +2,7 @@
 import { SteeringRunListSchema, SteeringRunsQuerySchema } from "@/lib/api/contracts/steering";
 import { defineRoute } from "@/lib/api/route";
 import { listSteeringRuns } from "@/lib/db/steering";
+import { steeringRunPath } from "@/lib/steering/permalink";
 
 export const dynamic = "force-dynamic";
 
@@ -17,7 +18,7 @@ export const GET = defineRoute({
   handler: async ({ principal, query }) => {
     const { runs, nextBefore } = await listSteeringRuns(principal.user.id, query);
     return {
-      runs: runs.map((r) => ({ id: r.id, permalink: `/steer/runs/${r.id}`, model: r.model, prompt: r.prompt, defaultOutput: r.defaultOutput, steeredOutput: r.steeredOutput, createdAt: r.createdAt.toISOString() })),
+      runs: runs.map((r) => ({ id: r.id, permalink: steeringRunPath(r.id), model: r.model, prompt: r.prompt, defaultOutput: r.defaultOutput, steeredOutput: r.steeredOutput, createdAt: r.createdAt.toISOString() })),
       nextBefore,
     };
   },

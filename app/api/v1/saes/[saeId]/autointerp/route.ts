@@ -15,14 +15,14 @@ export const POST = defineRoute({
   description:
     "Queues one job per feature (explain, then score by detection and simulation). Drafts arrive as model labels in draft status " +
     "for people to accept, edit or reject. Editors may draft listed features; drafting a whole SAE needs an admin. " +
-    "The run stops spending at its cap (spendCapUsd, else the admin default).",
+    "The run stops spending at its cap: the admin's cap per run, or a lower spendCapUsd given here (a higher one is refused with 400; only an admin raises the cap, on /admin/providers).",
   tags: ["Auto-interp"],
   access: "editor",
   params: SaeParamsSchema,
   body: StartRunSchema,
   response: AutoInterpRunSchema,
   status: 202,
-  errors: [404],
+  errors: [400, 404],
   rateLimit: { limit: 20, windowMs: 60_000 },
   handler: async ({ params, body, principal }) => {
     if (!body.indices && !roleAtLeast(principal.user.role, "admin")) throw forbidden("Drafting a whole SAE needs the admin role; list the features to draft.");

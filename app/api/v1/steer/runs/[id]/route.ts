@@ -1,9 +1,10 @@
-/** GET /api/v1/steer/runs/{id} — one saved steering run (permalinks are public). */
+/** GET /api/v1/steer/runs/{id} — one saved steering run (anyone with its unguessable id may read it). */
 import { z } from "zod";
 import { SteeringRunSchema } from "@/lib/api/contracts/steering";
 import { notFound } from "@/lib/api/errors";
 import { defineRoute } from "@/lib/api/route";
-import { getSteeringRun } from "@/lib/db/steering";
+import { getSteeringRun, visibleAuthor } from "@/lib/db/steering";
+import { steeringRunPath } from "@/lib/steering/permalink";
 
 export const dynamic = "force-dynamic";
 
@@ -11,20 +12,20 @@ export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/steer/runs/{id}",
   summary: "A saved steering run",
-  description: "Everything needed to reproduce it: re-running params gives the same texts on the same model.",
+  description: "Everything needed to reproduce it: re-running params gives the same texts on the same model. The author is null for anonymous callers unless the author published their name.",
   tags: ["Steering"],
   access: "public",
-  params: z.object({ id: z.coerce.number().int().positive() }),
+  params: z.object({ id: z.string().max(64) }),
   response: SteeringRunSchema,
   errors: [404],
-  handler: async ({ params }) => {
+  handler: async ({ params, principal }) => {
     const run = await getSteeringRun(params.id);
-    if (!run) throw notFound(`Steering run ${params.id} does not exist.`);
+    if (!run) throw notFound("There is no steering run with this id.");
     return {
       id: run.id,
-      permalink: `/steer/runs/${run.id}`,
+      permalink: steeringRunPath(run.id),
       model: run.model,
-      author: run.author ? { id: run.author.id, name: run.author.name } : null,
+      author: visibleAuthor(run, principal.kind === "user"),
       prompt: run.prompt,
       params: run.params as never,
       defaultOutput: run.defaultOutput,

@@ -6,7 +6,7 @@ import { decodeSegment } from "@/app/components/segments";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(request: Request, { params }: { params: Promise<{ model: string; sae: string }> }) {
+export async function GET(_request: Request, { params }: { params: Promise<{ model: string; sae: string }> }) {
   const { model, sae } = await params;
   const modelName = decodeSegment(model);
   const saeName = decodeSegment(sae);
@@ -14,6 +14,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ mode
   if (!header) return NextResponse.json({ error: { code: "not_found", message: "No such SAE" } }, { status: 404 });
   const index = await randomFeatureIndex(header.id, header.dSae);
   const target = index === null ? saeHref(modelName, saeName) : featureHref(modelName, saeName, index);
-  // 303 so a reload of the random link draws again rather than caching one answer
-  return NextResponse.redirect(new URL(target, request.url), { status: 303, headers: { "cache-control": "no-store" } });
+  // 303 so a reload of the random link draws again rather than caching one answer; a relative
+  // Location, so the request's Host never ends up in a URL we build
+  return new Response(null, { status: 303, headers: { location: target, "cache-control": "no-store" } });
 }

@@ -1,0 +1,20 @@
+/**
+ * Steering run ids and permalinks. Ids are 128 random bits (22 base64url characters), not
+ * sequence numbers: a run's permalink tells nothing about its neighbours', so runs are found only
+ * by whoever was given the link (or their author, on /steer/history).
+ */
+import { randomBytes } from "node:crypto";
+
+export const STEERING_RUN_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+
+export function newSteeringRunId(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+export function isSteeringRunId(value: string): boolean {
+  return STEERING_RUN_ID_PATTERN.test(value);
+}
+
+export function steeringRunPath(id: string): string {
+  return `/steer/runs/${id}`;
+}
