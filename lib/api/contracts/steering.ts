@@ -1,6 +1,7 @@
 /** Schemas of the steering API: the request (shared with the form) and saved runs. */
 import { z } from "zod";
 import { SteerRequestSchema, SteerDoneEventSchema } from "@/lib/inference/protocol";
+import { INT32_MAX } from "../schemas";
 
 export const SteerBodySchema = SteerRequestSchema.meta({ id: "SteerRequest" });
 
@@ -29,7 +30,7 @@ export const SteeringRunListSchema = z.object({
 });
 
 export const SteeringRunsQuerySchema = z.object({
-  before: z.coerce.number().int().positive().optional(),
+  before: z.coerce.number().int().positive().max(INT32_MAX).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 

@@ -1,4 +1,32 @@
-/** Auth.js endpoints: sign-in, callbacks, sign-out, session, CSRF token. */
+/**
+ * Auth.js endpoints: sign-in, callbacks, sign-out, session, CSRF token. POSTs (the sign-in forms)
+ * are bounded first: at most 64 KiB (413 past that, before Auth.js parses anything), and no NUL
+ * bytes or lone surrogates in a form field (400), so hostile bodies never reach the database.
+ */
+import { NextRequest } from "next/server";
 import { handlers } from "@/lib/auth/config";
+import { ApiError, errorResponse, toApiError } from "@/lib/api/errors";
+import { readBodyWithin } from "@/lib/api/route";
+import { findUnsafeText } from "@/lib/api/schemas";
 
-export const { GET, POST } = handlers;
+/** Far more than an email, a password and Auth.js's own fields need. */
+const MAX_SIGN_IN_BODY_BYTES = 64 * 1024;
+
+export const { GET } = handlers;
+
+export async function POST(request: NextRequest): Promise<Response> {
+  let body: Buffer | null;
+  try {
+    body = await readBodyWithin(request, MAX_SIGN_IN_BODY_BYTES);
+    if (body && /^application\/x-www-form-urlencoded\b/i.test(request.headers.get("content-type") ?? "")) {
+      const fields = Object.fromEntries(new URLSearchParams(body.toString("utf8")));
+      const unsafe = findUnsafeText(fields);
+      if (unsafe) throw new ApiError("validation_failed", `Invalid form field ${unsafe.path.join(".")}: ${unsafe.message}`);
+    }
+  } catch (error) {
+    return errorResponse(toApiError(error));
+  }
+  // the body has been read: hand Auth.js a request carrying the same bytes
+  const replay = new NextRequest(request.url, { method: "POST", headers: request.headers, body: body ? new Uint8Array(body) : undefined });
+  return handlers.POST(replay);
+}

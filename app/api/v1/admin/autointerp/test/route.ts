@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/admin/autointerp/test",
+  operationId: "testAutoInterpProvider",
   summary: "Test the auto-interp provider",
   tags: ["Admin"],
   access: "admin",

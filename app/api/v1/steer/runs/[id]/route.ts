@@ -3,6 +3,7 @@ import { z } from "zod";
 import { SteeringRunSchema } from "@/lib/api/contracts/steering";
 import { notFound } from "@/lib/api/errors";
 import { defineRoute } from "@/lib/api/route";
+import { idParam } from "@/lib/api/schemas";
 import { getSteeringRun } from "@/lib/db/steering";
 
 export const dynamic = "force-dynamic";
@@ -10,11 +11,12 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/steer/runs/{id}",
+  operationId: "getSteeringRun",
   summary: "A saved steering run",
   description: "Everything needed to reproduce it: re-running params gives the same texts on the same model.",
   tags: ["Steering"],
   access: "public",
-  params: z.object({ id: z.coerce.number().int().positive() }),
+  params: z.object({ id: idParam }),
   response: SteeringRunSchema,
   errors: [404],
   handler: async ({ params }) => {
