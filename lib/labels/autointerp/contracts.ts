@@ -62,7 +62,7 @@ export const UpdateProviderSettingsSchema = z
     priceInputPerMTok: z.number().nonnegative().max(10_000).nullable().optional(),
     priceOutputPerMTok: z.number().nonnegative().max(10_000).nullable().optional(),
     spendCapUsd: z.number().positive().max(100_000).nullable().optional(),
-    maxTokensPerRun: z.number().int().positive().nullable().optional(),
+    maxTokensPerRun: z.number().int().positive().max(2_147_483_647).nullable().optional(),
     concurrency: z.number().int().min(1).max(16).nullable().optional(),
   })
   .meta({ id: "UpdateProviderSettings" });

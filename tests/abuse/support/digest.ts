@@ -2,13 +2,14 @@
  * A digest of everything stored: one md5 per table of the app's schema over its rows as JSON, in a
  * fixed order. Comparing digests before and after a batch of rejected requests proves none of them
  * changed a row. Left out, because they change on their own or by design on every request:
- * worker heartbeats (written every few seconds), the migrations table, and ApiKey.lastUsedAt (a key's
- * use is recorded even when the request it carried is then refused).
+ * worker heartbeats (written every few seconds), the migrations table, ApiKey.lastUsedAt (a key's
+ * use is recorded even when the request it carried is then refused) and SearchLexiconState.syncedAt
+ * (label search notes when it last caught up with new labels, on any search).
  */
 import { db } from "@/lib/db/client";
 
 const SKIPPED_TABLES = new Set(["WorkerHeartbeat", "_prisma_migrations"]);
-const SKIPPED_COLUMNS: Record<string, string[]> = { ApiKey: ["lastUsedAt"] };
+const SKIPPED_COLUMNS: Record<string, string[]> = { ApiKey: ["lastUsedAt"], SearchLexiconState: ["syncedAt"] };
 
 export type Digest = Record<string, string>;
 

@@ -20,7 +20,7 @@ export const GET = defineRoute({
   params: SaeParamsSchema,
   query: z.object({
     after: z.coerce.number().int().min(-1).max(2_147_483_647).optional(),
-    skip: z.union([z.coerce.number().int().nonnegative(), z.array(z.coerce.number().int().nonnegative()).max(500)]).optional(),
+    skip: z.union([z.coerce.number().int().nonnegative().max(2_147_483_647), z.array(z.coerce.number().int().nonnegative().max(2_147_483_647)).max(500)]).optional(),
   }),
   response: QueueNextSchema,
   errors: [404],
