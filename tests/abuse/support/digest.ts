@@ -3,13 +3,14 @@
  * fixed order. Comparing digests before and after a batch of rejected requests proves none of them
  * changed a row. Left out, because they change on their own or by design on every request:
  * worker heartbeats (written every few seconds), the migrations table, ApiKey.lastUsedAt (a key's
- * use is recorded even when the request it carried is then refused) and SearchLexiconState.syncedAt
- * (label search notes when it last caught up with new labels, on any search).
+ * use is recorded even when the request it carried is then refused), and label search's typo
+ * lexicon (SearchLexeme, SearchLexiconState): a cache that any search brings up to date with the
+ * labels once they have settled for a while, derived from Label and LabelRevision, which are digested.
  */
 import { db } from "@/lib/db/client";
 
-const SKIPPED_TABLES = new Set(["WorkerHeartbeat", "_prisma_migrations"]);
-const SKIPPED_COLUMNS: Record<string, string[]> = { ApiKey: ["lastUsedAt"], SearchLexiconState: ["syncedAt"] };
+const SKIPPED_TABLES = new Set(["WorkerHeartbeat", "_prisma_migrations", "SearchLexeme", "SearchLexiconState"]);
+const SKIPPED_COLUMNS: Record<string, string[]> = { ApiKey: ["lastUsedAt"] };
 
 export type Digest = Record<string, string>;
 
