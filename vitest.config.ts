@@ -32,6 +32,19 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          // hostile requests against a running production server: `npm run test:abuse` starts it
+          // (scripts/test.ts) and passes ABUSE_BASE_URL and the server's DATABASE_URL
+          name: "abuse",
+          include: ["tests/abuse/**/*.test.ts"],
+          environment: "node",
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

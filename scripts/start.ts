@@ -36,18 +36,30 @@ function tsxArgs(entry: string): string[] {
   return [path.resolve("node_modules/tsx/dist/cli.mjs"), entry];
 }
 
-/** Workers restart after a crash (with backoff); the web app's exit ends the launcher. */
+/** A worker that stayed up this long counts as healthy again: its next crash restarts it at once. */
+const STABLE_AFTER_MS = 60_000;
+
+/**
+ * Workers restart whenever they exit, however they die (a crash, an OOM kill, SIGKILL): at once
+ * after a stable run, then with doubling delays (1 s, 2 s, 4 s … 30 s) while they keep crashing
+ * early, so a worker that cannot start does not spin. The web app's exit ends the launcher.
+ */
 function superviseWorker(name: string, entry: string, env: NodeJS.ProcessEnv): void {
-  let failures = 0;
+  let quickFailures = 0;
+  let restarts = 0;
   const launch = () => {
+    if (shuttingDown) return;
+    const started = Date.now();
     const proc = startProcess(name, process.execPath, tsxArgs(entry), { env });
     children.push(proc);
-    proc.child.on("exit", (code) => {
-      children.splice(children.indexOf(proc), 1);
+    proc.child.on("exit", (code, signal) => {
+      const index = children.indexOf(proc);
+      if (index >= 0) children.splice(index, 1);
       if (shuttingDown) return;
-      failures += 1;
-      const delay = Math.min(30_000, 1000 * 2 ** failures);
-      log(`${name} exited (code ${code}); restarting in ${delay / 1000} s`);
+      quickFailures = Date.now() - started >= STABLE_AFTER_MS ? 0 : quickFailures + 1;
+      const delay = quickFailures === 0 ? 0 : Math.min(30_000, 1000 * 2 ** (quickFailures - 1));
+      restarts += 1;
+      log(`${name} exited (${signal ? `signal ${signal}` : `code ${code}`}) after ${Math.round((Date.now() - started) / 1000)} s; restart #${restarts} in ${delay / 1000} s`);
       setTimeout(launch, delay);
     });
   };

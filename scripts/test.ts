@@ -1,19 +1,16 @@
 /**
- * `npm test`: runs every suite — static checks (types, lint), unit, integration (real PostgreSQL)
- * and e2e (Playwright against a production build) — and ends with one line "N passed, N failed"
- * summing them all. `npm test -- unit integration` runs a subset.
+ * `npm test`: runs every suite — static checks (types, lint), unit, integration (real PostgreSQL),
+ * abuse (hostile requests and the OpenAPI lint against a production build) and e2e (Playwright
+ * against a production build) — and ends with one line "N passed, N failed" summing them all.
+ * `npm test -- unit integration` runs a subset.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { ensureNextBuild } from "./lib/next-build";
-import { runToCompletion, startProcess, waitForHttp, type ManagedProcess } from "./lib/processes";
-import { findFreePort } from "../lib/db/embedded";
-import { provisionTestDatabase, type TestDatabase } from "../tests/support/test-database";
-import { seedE2E } from "../tests/support/e2e-seed";
+import { withAppUnderTest } from "./lib/app-under-test";
+import { runToCompletion } from "./lib/processes";
 
-type Suite = "typecheck" | "lint" | "unit" | "integration" | "e2e";
-const ALL: Suite[] = ["typecheck", "lint", "unit", "integration", "e2e"];
+type Suite = "typecheck" | "lint" | "unit" | "integration" | "abuse" | "e2e";
+const ALL: Suite[] = ["typecheck", "lint", "unit", "integration", "abuse", "e2e"];
 const RESULTS_DIR = path.resolve("test-results");
 
 interface Tally { suite: Suite; passed: number; failed: number; skipped: number; note?: string }
@@ -32,12 +29,12 @@ async function checkSuite(suite: Suite, command: string, args: string[]): Promis
   return { suite, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0 };
 }
 
-async function vitestSuite(suite: "unit" | "integration"): Promise<Tally> {
+async function vitestSuite(suite: "unit" | "integration" | "abuse", env: NodeJS.ProcessEnv = process.env): Promise<Tally> {
   const report = path.join(RESULTS_DIR, `${suite}.json`);
   fs.rmSync(report, { force: true });
   log(`${suite} tests (vitest)`);
   const code = await runToCompletion(node, [bin("vitest/vitest.mjs"), "run", "--project", suite,
-    "--reporter=default", "--reporter=json", `--outputFile=${report}`]);
+    "--reporter=default", "--reporter=json", `--outputFile=${report}`], { env });
   const json = readJson<{ numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; numFailedTestSuites: number }>(report);
   if (!json) return { suite, passed: 0, failed: 1, skipped: 0, note: `vitest exited ${code} without a report` };
   // a file that fails to load counts as a failure even when it declared no tests
@@ -49,55 +46,35 @@ interface PlaywrightStats { expected: number; unexpected: number; flaky: number;
 
 async function e2eSuite(): Promise<Tally> {
   log("e2e journeys (Playwright, production build)");
-  const children: ManagedProcess[] = [];
-  let database: TestDatabase | undefined;
-  let workDir: string | undefined;
   try {
-    await ensureNextBuild(process.env, (line) => console.log(`[test] ${line}`));
-    database = await provisionTestDatabase("e2e");
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), "featurescope-e2e-"));
-    await seedE2E(database.url, workDir);
-    const port = await findFreePort();
-    const inferencePort = await findFreePort();
-    const magicLinkFile = path.join(workDir, "magic-links.log");
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: database.url,
-      NEXT_TELEMETRY_DISABLED: "1",
-      AUTH_SECRET: "featurescope-e2e-secret-not-for-production-0123456789",
-      AUTH_URL: `http://127.0.0.1:${port}`,
-      FEATURESCOPE_MAGIC_LINK_FILE: magicLinkFile,
-      // the journeys steer without signing in, on a server with several accounts (docs/AUTH.md)
-      FEATURESCOPE_ANONYMOUS_STEERING: "on",
-      INFERENCE_PORT: String(inferencePort),
-      INFERENCE_URL: `http://127.0.0.1:${inferencePort}`,
-      INFERENCE_SECRET: "featurescope-e2e-inference-secret-0123456789",
-    };
-    children.push(startProcess("e2e-jobs", node, [bin("tsx/dist/cli.mjs"), "workers/jobs/main.ts"], { env }));
-    if (fs.existsSync("workers/inference/main.ts")) {
-      children.push(startProcess("e2e-inference", node, [bin("tsx/dist/cli.mjs"), "workers/inference/main.ts"], { env }));
-    }
-    const web = startProcess("e2e-web", node, [bin("tsx/dist/cli.mjs"), "scripts/web.ts", "-p", String(port), "-H", "127.0.0.1"], { env });
-    children.push(web);
-    const baseUrl = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${baseUrl}/api/health`, 120_000, () => web.child.exitCode === null);
-
-    const report = path.join(RESULTS_DIR, "e2e.json");
-    fs.rmSync(report, { force: true });
-    const code = await runToCompletion(node, [bin("@playwright/test/cli.js"), "test"], {
-      env: { ...env, E2E_BASE_URL: baseUrl },
+    return await withAppUnderTest("e2e", (line) => console.log(`[test] ${line}`), async ({ baseUrl, env }) => {
+      const report = path.join(RESULTS_DIR, "e2e.json");
+      fs.rmSync(report, { force: true });
+      const code = await runToCompletion(node, [bin("@playwright/test/cli.js"), "test"], {
+        env: { ...env, E2E_BASE_URL: baseUrl },
+      });
+      const json = readJson<{ stats: PlaywrightStats }>(report);
+      if (!json) return { suite: "e2e", passed: 0, failed: 1, skipped: 0, note: `playwright exited ${code} without a report` };
+      const { expected, unexpected, flaky, skipped } = json.stats;
+      return { suite: "e2e", passed: expected + flaky, failed: unexpected, skipped };
     });
-    const json = readJson<{ stats: PlaywrightStats }>(report);
-    if (!json) return { suite: "e2e", passed: 0, failed: 1, skipped: 0, note: `playwright exited ${code} without a report` };
-    const { expected, unexpected, flaky, skipped } = json.stats;
-    return { suite: "e2e", passed: expected + flaky, failed: unexpected, skipped };
   } catch (error) {
     console.error(`[test] e2e setup failed: ${(error as Error).message}`);
     return { suite: "e2e", passed: 0, failed: 1, skipped: 0, note: "setup failed" };
-  } finally {
-    await Promise.all(children.map((c) => c.stop()));
-    await database?.teardown().catch((error) => console.error(`[test] teardown: ${(error as Error).message}`));
-    if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Hostile requests against a real server (tests/abuse/): its own app and database, so e2e state never leaks in. */
+async function abuseSuite(): Promise<Tally> {
+  log("abuse suite (hostile requests against a production build)");
+  try {
+    return await withAppUnderTest("abuse", (line) => console.log(`[test] ${line}`), async ({ baseUrl, env }) => {
+      const tally = await vitestSuite("abuse", { ...env, ABUSE_BASE_URL: baseUrl });
+      return tally;
+    });
+  } catch (error) {
+    console.error(`[test] abuse setup failed: ${(error as Error).message}`);
+    return { suite: "abuse", passed: 0, failed: 1, skipped: 0, note: "setup failed" };
   }
 }
 
@@ -115,6 +92,7 @@ async function main() {
     if (suite === "typecheck") tallies.push(await checkSuite(suite, node, [bin("typescript/bin/tsc"), "--noEmit", "-p", "."]));
     else if (suite === "lint") tallies.push(await checkSuite(suite, node, [bin("eslint/bin/eslint.js"), "."]));
     else if (suite === "unit" || suite === "integration") tallies.push(await vitestSuite(suite));
+    else if (suite === "abuse") tallies.push(await abuseSuite());
     else tallies.push(await e2eSuite());
   }
   console.log("\n[test] summary");

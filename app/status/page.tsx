@@ -1,4 +1,6 @@
 import type { Metadata } from "next";
+import { roleAtLeast } from "@/lib/auth/roles";
+import { currentUser } from "@/lib/auth/session";
 import { systemHealth } from "@/lib/db/health";
 
 export const dynamic = "force-dynamic";
@@ -12,6 +14,9 @@ function ago(date: Date): string {
 export default async function StatusPage() {
   const health = await systemHealth();
   const { database } = health;
+  // where things run (hosts, pids) and raw errors are for admins; everyone sees what works
+  const user = await currentUser().catch(() => null);
+  const admin = !!user && roleAtLeast(user.role, "admin");
   return (
     <>
       <h1>System status</h1>
@@ -23,7 +28,7 @@ export default async function StatusPage() {
             answered in {database.latencyMs.toFixed(1)} ms
           </p>
         ) : (
-          <p data-testid="db-status"><span className="status-bad">Unreachable</span> — {database.error}</p>
+          <p data-testid="db-status"><span className="status-bad">Unreachable</span>{admin ? <> — {database.error}</> : null}</p>
         )}
       </section>
 
@@ -34,11 +39,11 @@ export default async function StatusPage() {
             <span className="muted">Start one with <code>npm run worker:jobs</code> (npm start does this).</span></p>
         ) : (
           <table className="data" data-testid="workers-status">
-            <thead><tr><th>Worker</th><th>Kind</th><th>State</th><th>Last seen</th><th>Started</th></tr></thead>
+            <thead><tr>{admin && <th>Worker</th>}<th>Kind</th><th>State</th><th>Last seen</th><th>Started</th></tr></thead>
             <tbody>
               {health.workers.map((worker) => (
                 <tr key={worker.id}>
-                  <td className="mono">{worker.name}</td>
+                  {admin && <td className="mono" data-testid="worker-name">{worker.name}</td>}
                   <td>{worker.kind}</td>
                   <td>{worker.healthy ? <span className="status-ok">healthy</span> : <span className="status-bad">not responding</span>}</td>
                   <td>{ago(worker.lastSeenAt)}</td>

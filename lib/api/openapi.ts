@@ -14,8 +14,32 @@ function routes(): Map<string, RouteConfig> {
 }
 
 export function registerOperation(route: RouteConfig): void {
-  routes().set(`${route.method.toUpperCase()} ${route.path}`, route);
+  const key = `${route.method.toUpperCase()} ${route.path}`;
+  for (const [otherKey, other] of routes()) {
+    if (otherKey !== key && route.operationId && other.operationId === route.operationId) {
+      throw new Error(`operationId "${route.operationId}" of ${key} is already used by ${otherKey}; operation ids must be unique.`);
+    }
+  }
+  routes().set(key, route);
 }
+
+/** One line per tag for the document (client generators and /api-docs show them as section intros). */
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  Account: "The caller's own user and API keys.",
+  Admin: "Users, imports and auto-interp providers (admins only).",
+  "Auto-interp": "Machine-written label drafts and the runs that make them.",
+  Bookmarks: "A user's starred features.",
+  Browse: "SAE feature tables, feature dashboards and activation examples.",
+  Catalogue: "Models and their SAEs with quality metrics.",
+  Comments: "Discussion on a feature.",
+  Inference: "Running text through a model and its SAEs.",
+  Labelling: "The labelling queue and progress of an SAE.",
+  Labels: "Labels with history, votes, review and export.",
+  Lists: "Named lists of features, private or shared by link.",
+  Meta: "This API's own description.",
+  Search: "Features by label, by the text they fire on, by meaning, by contrast.",
+  Steering: "Generation with features added, clamped, ablated or multiplied.",
+};
 
 export function registeredOperations(): string[] {
   return [...routes().keys()].sort();
@@ -57,7 +81,7 @@ export function generateOpenApiDocument(options: { serverUrl?: string } = {}) {
     openapi: "3.1.0",
     info: { title: "Featurescope API", version: "1.0.0", description: API_DESCRIPTION },
     servers: options.serverUrl ? [{ url: options.serverUrl }] : undefined,
-    tags: [...new Set(sorted.flatMap((route) => route.tags ?? []))].sort().map((name) => ({ name })),
+    tags: [...new Set(sorted.flatMap((route) => route.tags ?? []))].sort().map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name })),
   });
 }
 

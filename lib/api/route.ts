@@ -10,6 +10,7 @@ import { authenticate, authorize, isReadMethod, type Access, type AuthenticatedP
 import { ApiError, ErrorBodySchema, badRequest, errorResponse, toApiError, validationError } from "./errors";
 import { registerOperation } from "./openapi";
 import { clientAddress, takeTokens, type RateLimitRule } from "./rate-limit";
+import { findUnsafeText } from "./schemas";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -39,6 +40,8 @@ export interface RouteSpec<
   method: HttpMethod;
   /** OpenAPI form: "/api/v1/admin/users/{id}" (the folder is app/api/v1/admin/users/[id]) */
   path: `/api/v1${string}`;
+  /** Unique, camelCase, verb first ("listFeatures"): what generated clients name the method. */
+  operationId: string;
   summary: string;
   description?: string;
   tags: string[];
@@ -85,14 +88,15 @@ export interface RouteHandler {
 
 const ERROR_TEXT: Record<number, string> = {
   400: "Malformed request or invalid input (details lists the problems)",
-  401: "No valid credential: sign in or send an API key",
-  403: "Authenticated, but role or key scope is too low",
+  401: "No valid credential: sign in or send an API key (a credential that is sent must be valid, even on public routes)",
+  403: "Authenticated, but role or key scope is too low (or the key's owner is disabled)",
   404: "Not found",
   409: "Conflicts with the current state",
   413: "Request body too large",
   415: "Request body is not JSON",
   429: "Too many requests; retry after Retry-After seconds",
   500: "Unexpected server error",
+  503: "A service this route needs (e.g. the inference service) is down; retry after Retry-After seconds",
 };
 
 function searchParamsObject(url: URL): Record<string, string | string[]> {
@@ -104,18 +108,21 @@ function searchParamsObject(url: URL): Record<string, string | string[]> {
   return result;
 }
 
-async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+/** Fatal: bytes that are not UTF-8 are refused rather than silently turned into U+FFFD. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/**
+ * The request body, refused with 413 past `maxBytes`: first by its Content-Length, then by counting
+ * what actually arrives (the header can be absent, with chunked encoding, or lie). Also used by
+ * routes outside defineRoute (the Auth.js sign-in endpoints).
+ */
+export async function readBodyWithin(request: Request, maxBytes: number): Promise<Buffer | null> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new ApiError("payload_too_large", `The request body is larger than ${maxBytes} bytes.`);
   }
-  const contentType = request.headers.get("content-type") ?? "";
-  if (!/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
-    throw new ApiError("unsupported_media_type", "Send the request body as JSON (Content-Type: application/json).");
-  }
-  // Content-Length can be absent (chunked) or lie: count what actually arrives.
   const reader = request.body?.getReader();
-  if (!reader) throw badRequest("The request needs a JSON body.");
+  if (!reader) return null;
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -128,7 +135,23 @@ async function readJsonBody(request: Request, maxBytes: number): Promise<unknown
     }
     chunks.push(value);
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const contentType = request.headers.get("content-type") ?? "";
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (!(Number.isFinite(declared) && declared > maxBytes) && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
+    throw new ApiError("unsupported_media_type", "Send the request body as JSON (Content-Type: application/json).");
+  }
+  const bytes = await readBodyWithin(request, maxBytes);
+  if (!bytes) throw badRequest("The request needs a JSON body.");
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw badRequest("The request body is not valid UTF-8.");
+  }
   if (text.trim() === "") throw badRequest("The request needs a JSON body.");
   try {
     return JSON.parse(text);
@@ -139,20 +162,44 @@ async function readJsonBody(request: Request, maxBytes: number): Promise<unknown
 
 /**
  * Browsers send cookies cross-site only for top-level GETs (SameSite=Lax), but a cookie-authenticated
- * write is still refused when the Origin says it came from another site.
+ * write is still refused when the Origin says it came from another site. The site is the Host the
+ * request was sent to, or the public URL in AUTH_URL (behind a proxy that rewrites Host). A client's
+ * X-Forwarded-Host is not trusted: any script can send one along with a foreign Origin.
  */
 function assertSameOrigin(request: Request): void {
   if (request.headers.get("sec-fetch-site") === "cross-site") throw new ApiError("forbidden", "Cross-site request refused.");
   const origin = request.headers.get("origin");
   if (!origin || origin === "null") return;
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? new URL(request.url).host;
   let originHost: string;
   try {
     originHost = new URL(origin).host;
   } catch {
     throw new ApiError("forbidden", "Cross-site request refused.");
   }
-  if (originHost !== host) throw new ApiError("forbidden", "Cross-site request refused.");
+  if (!siteHosts(request).has(originHost)) throw new ApiError("forbidden", "Cross-site request refused.");
+}
+
+function siteHosts(request: Request): Set<string> {
+  const hosts = new Set<string>([request.headers.get("host") ?? new URL(request.url).host]);
+  const publicUrl = process.env.AUTH_URL ?? process.env.NEXTAUTH_URL;
+  if (publicUrl) {
+    try {
+      hosts.add(new URL(publicUrl).host);
+    } catch {
+      // a malformed AUTH_URL is Auth.js's to report
+    }
+  }
+  return hosts;
+}
+
+/** NUL bytes and lone surrogates anywhere in an input are refused before its schema sees it. */
+function assertSafeText(where: "query" | "params" | "body", value: unknown): void {
+  const found = findUnsafeText(value);
+  if (!found) return;
+  const path = [where, ...found.path];
+  throw new ApiError("validation_failed", `Invalid ${where} (${path.join(".")}: ${found.message}).`, [
+    { path, message: found.message, code: "invalid_text" },
+  ]);
 }
 
 function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: "query" | "params" | "body"): z.output<S> {
@@ -162,10 +209,11 @@ function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: "query
 }
 
 function registerRoute(spec: RouteSpec<Access, ObjectSchema | undefined, ObjectSchema | undefined, z.ZodType | undefined, z.ZodType | undefined>, scope: ApiKeyScope, successStatus: number) {
-  const errorStatuses = new Set<number>([500, ...(spec.errors ?? [])]);
+  // every route can answer 401 (a credential was sent but is not valid, even on public routes) and
+  // 403 (a key whose owner is disabled, or whose scope is too low)
+  const errorStatuses = new Set<number>([401, 403, 500, ...(spec.errors ?? [])]);
   if (spec.params || spec.query || spec.body) errorStatuses.add(400);
   if (spec.body) errorStatuses.add(413).add(415);
-  if (spec.access !== "public" || scope === "write") errorStatuses.add(401).add(403);
   if (spec.rateLimit) errorStatuses.add(429);
   const errorJson = { "application/json": { schema: ErrorBodySchema } };
   const responses: Record<string, { description: string; content?: typeof errorJson | { "application/json": { schema: z.ZodType } } }> = {
@@ -182,6 +230,7 @@ function registerRoute(spec: RouteSpec<Access, ObjectSchema | undefined, ObjectS
   registerOperation({
     method: spec.method.toLowerCase() as Lowercase<HttpMethod>,
     path: spec.path,
+    operationId: spec.operationId,
     summary: spec.summary,
     description: [spec.description, `${who} ${keyScope}`].filter(Boolean).join("\n\n"),
     tags: spec.tags,
@@ -230,9 +279,17 @@ export function defineRoute<
 
       const url = new URL(request.url);
       const rawParams = ((await context?.params) ?? {}) as Record<string, string | string[] | undefined>;
+      const rawQuery = searchParamsObject(url);
+      assertSafeText("params", rawParams);
+      assertSafeText("query", rawQuery);
       const params = spec.params ? parseWith(spec.params, rawParams, "params") : undefined;
-      const query = spec.query ? parseWith(spec.query, searchParamsObject(url), "query") : undefined;
-      const body = spec.body ? parseWith(spec.body, await readJsonBody(request, maxBodyBytes), "body") : undefined;
+      const query = spec.query ? parseWith(spec.query, rawQuery, "query") : undefined;
+      let body: unknown;
+      if (spec.body) {
+        const rawBody = await readJsonBody(request, maxBodyBytes);
+        assertSafeText("body", rawBody);
+        body = parseWith(spec.body, rawBody, "body");
+      }
 
       const result = await spec.handler({
         request,

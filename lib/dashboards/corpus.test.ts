@@ -1,9 +1,9 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { buildContexts, contextTokens, readCorpus, seededOrder } from "./corpus";
+import { CORPUS_WALK_LIMITS, buildContexts, contextTokens, corpusFiles, readCorpus, seededOrder } from "./corpus";
 
 /** One token per character: code point + 1 (0 is BOS/EOS). */
 const tokenizer = { encode: (text: string) => Array.from(text, (c) => c.codePointAt(0)! + 1) };
@@ -43,7 +43,26 @@ describe("the dashboard corpus", () => {
   it("rejects malformed lines with the file and line", async () => {
     const dir = await folder({ "bad.jsonl": `${JSON.stringify({ text: "ok" })}\n{oops\n` });
     await expect(all(dir)).rejects.toMatchObject({ code: "CORPUS_MALFORMED", message: expect.stringMatching(/bad\.jsonl:2/) });
-    await expect(all(path.join(dir, "missing"))).rejects.toMatchObject({ code: "CORPUS_MISSING" });
+    await expect(all(path.join(dir, "missing"))).rejects.toMatchObject({ code: "CORPUS_INVALID" });
+  });
+
+  it("refuses every path that is not a corpus with one message, reading no file", async () => {
+    const dir = await folder({ "passwd": "root:x:0:0:root:/root:/bin/bash\n", "notes.json": "{}" });
+    const empty = await folder({});
+    const deep = await folder({});
+    const nested = path.join(deep, ...Array.from({ length: CORPUS_WALK_LIMITS.depth + 1 }, (_, i) => `d${i}`));
+    await mkdir(nested, { recursive: true });
+    await writeFile(path.join(nested, "buried.jsonl"), JSON.stringify({ text: "too deep" }));
+    // /dev/zero would never end if it were read; a missing path must read exactly like an existing non-corpus
+    for (const target of [path.join(dir, "passwd"), path.join(dir, "missing"), path.join(dir, "missing", "x.jsonl"), dir, empty, deep, "/dev/zero"]) {
+      const error = await corpusFiles(target).then(() => null, (e: Error & { code?: string }) => e);
+      expect(error, target).toMatchObject({ code: "CORPUS_INVALID" });
+      expect(error!.message.replace(target, "<path>")).toBe(
+        "<path>: not a corpus. Give a .jsonl or .txt file (optionally .gz), or a folder holding such files (searched 8 levels deep, at most 10,000 entries).",
+      );
+    }
+    const wide = await folder(Object.fromEntries(Array.from({ length: CORPUS_WALK_LIMITS.entries + 1 }, (_, i) => [`f${i}.json`, ""])));
+    await expect(corpusFiles(wide)).rejects.toMatchObject({ code: "CORPUS_INVALID" });
   });
 
   it("packs documents joined by EOS into BOS-first contexts, in file order when the corpus fits", async () => {

@@ -20,7 +20,7 @@ import { createGunzip } from "node:zlib";
 import { mulberry32 } from "@/lib/random/mulberry32";
 
 export class CorpusError extends Error {
-  readonly code: "CORPUS_MISSING" | "CORPUS_EMPTY" | "CORPUS_MALFORMED";
+  readonly code: "CORPUS_INVALID" | "CORPUS_EMPTY" | "CORPUS_MALFORMED";
   constructor(code: CorpusError["code"], message: string) {
     super(message);
     this.name = "CorpusError";
@@ -38,22 +38,48 @@ const HELDOUT_NAME = /(^|[^a-z])(heldout|held-out|held_out|validation|valid|val|
 const CORPUS_FILE = /\.(jsonl|txt)(\.gz)?$/i;
 const HELDOUT_EVERY = 20;
 
-async function corpusFiles(corpusPath: string): Promise<string[]> {
+/** How far a corpus folder is searched: enough for sharded datasets, not a walk of the whole disk. */
+export const CORPUS_WALK_LIMITS = { depth: 8, entries: 10_000 };
+/** A .txt file is one document held in memory whole; past this it is refused (split it, or use .jsonl). */
+export const MAX_TEXT_DOCUMENT_CHARS = 64 * 1024 * 1024;
+
+/**
+ * One answer for every path that is not a corpus — missing, a device, a file of another kind, a
+ * folder without corpus files or too big to search — so the import form cannot be used to learn
+ * which files and folders exist on the server.
+ */
+function notACorpus(corpusPath: string): CorpusError {
+  return new CorpusError(
+    "CORPUS_INVALID",
+    `${corpusPath}: not a corpus. Give a .jsonl or .txt file (optionally .gz), or a folder holding such files ` +
+      `(searched ${CORPUS_WALK_LIMITS.depth} levels deep, at most ${CORPUS_WALK_LIMITS.entries.toLocaleString("en")} entries).`,
+  );
+}
+
+/**
+ * The corpus files under a path, checked without reading any file: a regular file named like a
+ * corpus file, or a folder (symbolic links inside it are not followed) with at least one.
+ */
+export async function corpusFiles(corpusPath: string): Promise<string[]> {
   const info = await stat(corpusPath).catch(() => undefined);
-  if (!info) throw new CorpusError("CORPUS_MISSING", `${corpusPath}: no such corpus file or folder`);
-  if (info.isFile()) return [corpusPath];
+  if (info?.isFile() && CORPUS_FILE.test(corpusPath)) return [corpusPath];
+  if (!info?.isDirectory()) throw notACorpus(corpusPath);
   const files: string[] = [];
-  const walk = async (dir: string) => {
-    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  let seen = 0;
+  const walk = async (dir: string, depth: number) => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
+      throw notACorpus(corpusPath);
+    });
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (++seen > CORPUS_WALK_LIMITS.entries) throw notACorpus(corpusPath);
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (CORPUS_FILE.test(entry.name)) files.push(full);
+      if (entry.isDirectory()) {
+        if (depth < CORPUS_WALK_LIMITS.depth) await walk(full, depth + 1);
+      } else if (entry.isFile() && CORPUS_FILE.test(entry.name)) files.push(full);
     }
   };
-  await walk(corpusPath);
-  if (files.length === 0) {
-    throw new CorpusError("CORPUS_EMPTY", `${corpusPath}: no .jsonl, .jsonl.gz, .txt or .txt.gz files in this folder`);
-  }
+  await walk(corpusPath, 1);
+  if (files.length === 0) throw notACorpus(corpusPath);
   return files;
 }
 
@@ -65,7 +91,14 @@ function lines(file: string): AsyncIterable<string> {
 
 async function readWhole(file: string): Promise<string> {
   const parts: string[] = [];
-  for await (const line of lines(file)) parts.push(line);
+  let chars = 0;
+  for await (const line of lines(file)) {
+    chars += line.length + 1;
+    if (chars > MAX_TEXT_DOCUMENT_CHARS) {
+      throw new CorpusError("CORPUS_MALFORMED", `${file}: a .txt document longer than ${MAX_TEXT_DOCUMENT_CHARS / 1024 / 1024} Mi characters; split it or use .jsonl (one document per line).`);
+    }
+    parts.push(line);
+  }
   return parts.join("\n");
 }
 

@@ -17,7 +17,7 @@ export const exampleQuerySchema = z.object({
   kind: z.enum(["top", "interval", "random"]).default("top"),
   interval: z.coerce.number().int().min(0).max(1000).optional(),
   /** Rank of the last example already shown. */
-  after: z.coerce.number().int().min(-1).optional(),
+  after: z.coerce.number().int().min(-1).max(2_147_483_647).optional(),
   limit: z.coerce.number().int().min(1).max(50).default(10),
 }).refine((query) => query.kind !== "interval" || query.interval !== undefined, {
   message: "interval is required when kind is interval",

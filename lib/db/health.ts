@@ -1,4 +1,8 @@
-/** System health for /status and /api/health: database, job queues, workers. */
+/**
+ * System health for /status and /api/health: database, job queues, workers. Everyone may see whether
+ * things work; only admins see where they run (worker hostnames, pids, the inference service's URL
+ * and execution-provider details live in the full view).
+ */
 import { db } from "./client";
 import { listWorkers } from "./workers";
 import { ALL_QUEUE_NAMES } from "../jobs/queues";
@@ -49,4 +53,17 @@ export async function systemHealth() {
   const [queues, workers] = await Promise.all([queueHealth(), listWorkers()]);
   const jobsWorkerUp = workers.some((w) => w.kind === "jobs" && w.healthy);
   return { ok: jobsWorkerUp, database, queues, workers };
+}
+
+export type SystemHealth = Awaited<ReturnType<typeof systemHealth>>;
+
+/** What anyone may see: up or down, per part, without hostnames, pids, URLs or error texts. */
+export function publicHealth(health: SystemHealth) {
+  const kinds = [...new Set(health.workers.map((w) => w.kind))].sort();
+  return {
+    ok: health.ok,
+    database: { ok: health.database.ok },
+    workers: kinds.map((kind) => ({ kind, healthy: health.workers.some((w) => w.kind === kind && w.healthy) })),
+    queues: health.queues,
+  };
 }

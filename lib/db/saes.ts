@@ -19,17 +19,31 @@ const optionalNumber = z.preprocess(
 );
 
 /** The SAE table's query: shared by the SAE page (search params) and GET /api/v1/saes/{id}/features. */
-export const featureTableQuerySchema = z.object({
-  sort: z.enum(FEATURE_SORTS).default("index"),
-  order: z.enum(["asc", "desc"]).optional(),
-  label: z.enum(LABEL_FILTERS).default("all"),
-  dead: z.enum(DEAD_FILTERS).default("all"),
-  minDensity: optionalNumber,
-  maxDensity: optionalNumber,
-  after: z.string().max(200).optional(),
-  before: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
+const CURSOR_MESSAGE = "Not a cursor from a previous page of this table; start again without it.";
+const cursorField = z.string().max(200).refine((cursor) => decodeCursor(cursor) !== null, CURSOR_MESSAGE).optional();
+
+export const featureTableQuerySchema = z
+  .object({
+    sort: z.enum(FEATURE_SORTS).default("index"),
+    order: z.enum(["asc", "desc"]).optional(),
+    label: z.enum(LABEL_FILTERS).default("all"),
+    dead: z.enum(DEAD_FILTERS).default("all"),
+    minDensity: optionalNumber,
+    maxDensity: optionalNumber,
+    after: cursorField,
+    before: cursorField,
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .superRefine((query, context) => {
+    // index and label-status sorts compare the cursor's value as a PostgreSQL integer
+    if (query.sort !== "index" && query.sort !== "labelStatus") return;
+    for (const key of ["after", "before"] as const) {
+      const cursor = query[key] ? decodeCursor(query[key]) : null;
+      if (cursor && !(Number.isInteger(cursor[0]) && Math.abs(cursor[0]) <= INT32_MAX)) {
+        context.addIssue({ code: "custom", path: [key], message: CURSOR_MESSAGE });
+      }
+    }
+  });
 export type FeatureTableQuery = z.infer<typeof featureTableQuerySchema>;
 
 /** The natural direction of each sort: densest / strongest / best-scored first, indices ascending. */
@@ -114,6 +128,10 @@ export interface FeatureTablePage {
 
 type CursorValue = number;
 
+const INT32_MAX = 2_147_483_647;
+/** Largest finite `real`: density, max activation and label score are float4 columns. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 /** Opaque keyset cursors: the sort value and the index of a boundary row. */
 export function encodeCursor(value: CursorValue, index: number): string {
   return Buffer.from(JSON.stringify([value, index])).toString("base64url");
@@ -122,7 +140,11 @@ export function encodeCursor(value: CursorValue, index: number): string {
 export function decodeCursor(cursor: string): [CursorValue, number] | null {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((v) => typeof v === "number" && Number.isFinite(v))) {
+    // only what the query can compare: a float4-sized value and an int4 index (else PostgreSQL fails the query)
+    if (
+      Array.isArray(parsed) && parsed.length === 2 && parsed.every((v) => typeof v === "number" && Number.isFinite(v)) &&
+      Math.abs(parsed[0]) <= FLOAT32_MAX && Number.isInteger(parsed[1]) && parsed[1] >= 0 && parsed[1] <= INT32_MAX
+    ) {
       return [parsed[0], parsed[1]];
     }
   } catch {

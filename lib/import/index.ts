@@ -3,9 +3,9 @@
  * in one transaction), then create — or find — the dashboard run for each SAE. Calling it again
  * with the same files changes nothing and returns the same rows and runs.
  */
-import { stat } from "node:fs/promises";
 import { db } from "@/lib/db/client";
 import { findOrCreateRun, type DashboardRunRow } from "@/lib/db/dashboards";
+import { corpusFiles } from "@/lib/dashboards/corpus";
 import { dashboardParams, type DashboardParams } from "@/lib/dashboards/run";
 import { ImportError } from "./errors";
 import { registerModel, registerSae } from "./register";
@@ -73,9 +73,8 @@ export async function importModelAndSaes(request: ImportRequest): Promise<Import
       corpus: request.corpus, tokens: request.tokens, heldoutTokens: request.heldoutTokens, contextSize: request.contextSize,
       batchSize: request.batchSize, seed: request.seed, modelContext: model.manifest.nCtx,
     });
-    if (!(await stat(params.corpus).catch(() => undefined))) {
-      throw new ImportError("IMPORT_ARGUMENT_INVALID", `${request.corpus}: no such corpus file or folder`);
-    }
+    // checked now, without reading any file, so a wrong path is a 400 here and not a failed run later
+    await corpusFiles(params.corpus);
   }
 
   // 2. register (each in one transaction; idempotent)

@@ -30,7 +30,9 @@ async function call(path: string, init: RequestInit, options: InferenceCallOptio
     });
   } catch (error) {
     const reason = (error as Error).name === "TimeoutError" ? "did not answer in time" : "is not reachable";
-    throw new ApiError("unavailable", `The inference service at ${base} ${reason}. It is started by npm start (or npm run worker:inference); check /status.`);
+    // its address is for the log and admins' /status, not for every caller
+    console.error(`[inference client] ${base}${path} ${reason}: ${(error as Error).message}`);
+    throw new ApiError("unavailable", `The inference service ${reason}; try again shortly. It is started by npm start (or npm run worker:inference); admins see its state on /status.`, undefined, { "Retry-After": "5" });
   }
   const text = await response.text();
   let body: unknown;
@@ -101,8 +103,9 @@ export async function* inferenceSteer(request: ServiceSteerRequest, options: Inf
       body: JSON.stringify(request),
       signal: options.signal ?? AbortSignal.timeout(options.timeoutMs ?? 300_000),
     });
-  } catch {
-    throw new ApiError("unavailable", `The inference service at ${base} is not reachable. It is started by npm start (or npm run worker:inference); check /status.`);
+  } catch (error) {
+    console.error(`[inference client] ${base}/v1/steer is not reachable: ${(error as Error).message}`);
+    throw new ApiError("unavailable", "The inference service is not reachable; try again shortly. It is started by npm start (or npm run worker:inference); admins see its state on /status.", undefined, { "Retry-After": "5" });
   }
   if (!response.ok || !response.body) {
     const text = await response.text();

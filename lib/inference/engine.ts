@@ -2,8 +2,8 @@
  * The inference service's core, independent of HTTP: keeps model sessions and SAEs loaded (by
  * database id), and answers activation requests — text through the model and its SAEs.
  */
-import { loadModelPackage, tokenRows, type ModelSession } from "../model";
-import { loadSae, type Sae } from "../sae";
+import { loadModelPackage, ModelPackageError, tokenRows, type ModelSession } from "../model";
+import { loadSae, SaeError, type Sae } from "../sae";
 import type { ExecutionProviderName } from "../model/execution-provider";
 import { ActivationsRequestSchema, type ActivationsRequest, type ActivationsResponse, type ServiceSteerRequest, type SteerDoneEvent, type SteerEvent } from "./protocol";
 import { runSteering } from "./steering";
@@ -12,6 +12,19 @@ import { runSteering } from "./steering";
 export interface InferenceCatalog {
   model(id: number): Promise<{ id: number; packagePath: string } | null>;
   sae(id: number): Promise<{ id: number; modelId: number; hookName: string; path: string } | null>;
+}
+
+/**
+ * A registered model or SAE whose files cannot be loaded (browse-only imports, moved folders): the
+ * caller asked for something this service cannot run, said without the server's paths, which go to the log.
+ */
+function unrunnable(what: string, error: unknown): Error {
+  const code = (error as { code?: unknown })?.code;
+  if (error instanceof ModelPackageError || error instanceof SaeError) {
+    console.error(`[inference] ${what} cannot be loaded:`, (error as Error).message);
+    return new InferenceError("bad_request", `${what} cannot run on this server: its files could not be loaded (${String(code)}).`);
+  }
+  return error as Error;
 }
 
 export class InferenceError extends Error {
@@ -48,7 +61,9 @@ export class InferenceEngine {
       pending = (async () => {
         const row = await this.catalog.model(id);
         if (!row) throw new InferenceError("not_found", `Model ${id} does not exist.`);
-        const session = await loadModelPackage(row.packagePath, this.options);
+        const session = await loadModelPackage(row.packagePath, this.options).catch((error: unknown) => {
+          throw unrunnable(`Model ${id}`, error);
+        });
         this.executionProvider = session.executionProvider;
         return session;
       })();
@@ -65,7 +80,9 @@ export class InferenceEngine {
         const row = await this.catalog.sae(id);
         if (!row) throw new InferenceError("not_found", `SAE ${id} does not exist.`);
         const model = await this.model(row.modelId);
-        const sae = await loadSae(row.path, { hookWidth: model.hookWidth(row.hookName), ...this.options });
+        const sae = await loadSae(row.path, { hookWidth: model.hookWidth(row.hookName), ...this.options }).catch((error: unknown) => {
+          throw unrunnable(`SAE ${id}`, error);
+        });
         return { sae, modelId: row.modelId, hookName: row.hookName };
       })();
       this.saes.set(id, pending);

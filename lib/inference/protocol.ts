@@ -5,12 +5,12 @@
 import { z } from "zod";
 
 export const ActivationsRequestSchema = z.object({
-  modelId: z.number().int().positive(),
+  modelId: z.number().int().positive().max(2_147_483_647),
   text: z.string().min(1, "Type some text.").max(8_000, "The text is longer than 8,000 characters."),
   saes: z
     .array(
       z.object({
-        saeId: z.number().int().positive(),
+        saeId: z.number().int().positive().max(2_147_483_647),
         /** Features whose activation on every token is returned in full. */
         features: z.array(z.number().int().min(0)).max(32).default([]),
       }),
@@ -79,8 +79,8 @@ export type AddUnit = (typeof ADD_UNITS)[number];
 /** One feature to steer with. `value`'s unit depends on the method (see docs/STEERING.md). */
 export const SteerFeatureSchema = z
   .object({
-    saeId: z.number().int().positive(),
-    index: z.number().int().min(0),
+    saeId: z.number().int().positive().max(2_147_483_647),
+    index: z.number().int().min(0).max(2_147_483_647),
     method: z.enum(STEER_METHODS),
     /** add: coefficient s (see `unit`); clamp: multiple of the feature's max activation; multiply: factor α; ablate: ignored. */
     value: z.number().finite().min(-1000).max(1000).default(0),
@@ -92,7 +92,7 @@ export const SteerFeatureSchema = z
 export const STEER_LIMITS = { maxPromptChars: 2_000, maxTokens: 128, maxFeatures: 8 };
 
 export const SteerRequestSchema = z.object({
-  modelId: z.number().int().positive(),
+  modelId: z.number().int().positive().max(2_147_483_647),
   prompt: z.string().min(1, "Write a prompt.").max(STEER_LIMITS.maxPromptChars, `Prompts are limited to ${STEER_LIMITS.maxPromptChars} characters.`),
   features: z.array(SteerFeatureSchema).min(1, "Choose at least one feature to steer with.").max(STEER_LIMITS.maxFeatures),
   temperature: z.number().min(0).max(2).default(0.7),

@@ -52,7 +52,7 @@ export const CreateLabelSchema = z
 
 export const UpdateLabelSchema = z
   .object({
-    version: z.number().int().positive().meta({ description: "The version you edited; a newer stored version → 409" }),
+    version: z.number().int().positive().max(2_147_483_647).meta({ description: "The version you edited; a newer stored version → 409" }),
     text: z.string().trim().min(1).max(LABEL_TEXT_MAX).optional(),
     status: LabelStatusSchema.optional(),
     note: z.string().trim().max(500).optional(),
@@ -63,7 +63,7 @@ export const UpdateLabelSchema = z
 export const ReviewLabelSchema = z
   .object({
     action: z.enum(["accept", "reject", "reopen"]),
-    version: z.number().int().positive().meta({ description: "The version you reviewed; a newer stored version → 409 (nobody accepts text they have not seen)" }),
+    version: z.number().int().positive().max(2_147_483_647).meta({ description: "The version you reviewed; a newer stored version → 409 (nobody accepts text they have not seen)" }),
     note: z.string().trim().max(500).optional(),
   })
   .meta({ id: "ReviewLabel" });
@@ -152,8 +152,8 @@ export const UpdateListSchema = z
   .meta({ id: "UpdateFeatureList" });
 export const AddListItemSchema = z
   .object({
-    saeId: z.number().int().positive(),
-    index: z.number().int().nonnegative(),
+    saeId: z.number().int().positive().max(2_147_483_647),
+    index: z.number().int().nonnegative().max(2_147_483_647),
     note: z.string().trim().max(1000).optional(),
   })
   .meta({ id: "AddFeatureListItem" });

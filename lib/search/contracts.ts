@@ -4,6 +4,7 @@
  * same parameters) and lib/db/search.ts.
  */
 import { z } from "zod";
+import { decodeSearchCursor } from "./cursor";
 
 export const LABEL_FILTERS = ["any", "human", "model", "unlabelled"] as const;
 export type LabelFilter = (typeof LABEL_FILTERS)[number];
@@ -26,7 +27,10 @@ const filterFields = {
   }),
   minDensity: density.meta({ description: "Lowest feature density (fraction of tokens, 0–1)" }),
   maxDensity: density.meta({ description: "Highest feature density (fraction of tokens, 0–1)" }),
-  after: z.preprocess(blankToUndefined, z.string().max(200).optional()).meta({
+  after: z.preprocess(
+    blankToUndefined,
+    z.string().max(200).refine((cursor) => decodeSearchCursor(cursor) !== null, "Not a cursor from a previous page of these results; search again without it.").optional(),
+  ).meta({
     description: "Keyset cursor: the previous page's nextCursor",
   }),
   limit: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(100).default(20)).meta({ description: "Page size (1–100)" }),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeSearchCursor, encodeSearchCursor } from "./cursor";
+import { labelSearchQuerySchema } from "./contracts";
 import { highlightRanges, segments, snippetWindow, trigramSimilarity } from "./highlight";
 import { everyWordTsquery, queryWords, tsqueryLexeme, wordLexemes, type SearchTerm } from "./query";
 import { qualityMultiplier } from "./ranking";
@@ -148,6 +149,11 @@ describe("cursors", () => {
     expect(decodeSearchCursor("not a cursor")).toBeNull();
     expect(decodeSearchCursor(Buffer.from("[1, 2.5]").toString("base64url"))).toBeNull();
     expect(decodeSearchCursor(undefined)).toBeNull();
+    // the feature id is an int4 in the query: past it, a 400 from the contract instead of a failed query
+    expect(decodeSearchCursor(Buffer.from("[1, 2147483648]").toString("base64url"))).toBeNull();
+    expect(decodeSearchCursor(Buffer.from("[1, -1]").toString("base64url"))).toBeNull();
+    expect(labelSearchQuerySchema.safeParse({ q: "x", after: Buffer.from("[1e300, 1e300]").toString("base64url") }).success).toBe(false);
+    expect(labelSearchQuerySchema.safeParse({ q: "x", after: encodeSearchCursor(0.5, 3) }).success).toBe(true);
   });
 });
 

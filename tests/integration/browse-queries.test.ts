@@ -157,9 +157,12 @@ describe("the SAE feature table", () => {
     expect(() => query({ minDensity: "2" })).toThrow();
   });
 
-  it("treats a malformed cursor as the first page", async () => {
+  it("refuses a malformed or out-of-range cursor in the query (a 400 from the API, the first page on the SAE page)", async () => {
     expect(decodeCursor("not-a-cursor")).toBeNull();
-    const page = await listSaeFeatures(fixture.saeId, query({ after: "garbage", limit: 3 }));
+    expect(() => query({ after: "garbage", limit: 3 })).toThrow(/Not a cursor/);
+    // used to reach PostgreSQL as 2147483648::int and fail the query
+    expect(() => query({ after: Buffer.from("[0, 2147483648]").toString("base64url") })).toThrow(/Not a cursor/);
+    const page = await listSaeFeatures(fixture.saeId, query({ limit: 3 }));
     expect(page.rows.map((r) => r.index)).toEqual([0, 1, 2]);
   });
 

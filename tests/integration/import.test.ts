@@ -163,7 +163,7 @@ describe("import validation rejects, specifically and without writing anything,"
   });
 
   it("a missing corpus", async () => {
-    await expectRejected({ saeDirs: [await saeFolder()], corpus: path.join(root, "no-corpus") }, "IMPORT_ARGUMENT_INVALID", /no such corpus/);
+    await expectRejected({ saeDirs: [await saeFolder()], corpus: path.join(root, "no-corpus") }, "CORPUS_INVALID", /not a corpus/);
   });
 
   it("a non-positive token budget", async () => {

@@ -20,7 +20,7 @@ import * as bookmarksRoute from "@/app/api/v1/bookmarks/route";
 import * as listsRoute from "@/app/api/v1/lists/route";
 import * as listRoute from "@/app/api/v1/lists/[id]/route";
 import * as listItemsRoute from "@/app/api/v1/lists/[id]/items/route";
-import * as sharedListRoute from "@/app/api/v1/lists/shared/[token]/route";
+import * as sharedListRoute from "@/app/api/v1/shared-lists/[token]/route";
 import * as nextRoute from "@/app/api/v1/saes/[saeId]/labelling/next/route";
 import * as progressRoute from "@/app/api/v1/saes/[saeId]/labelling/progress/route";
 import * as exportRoute from "@/app/api/v1/saes/[saeId]/labels/export/route";

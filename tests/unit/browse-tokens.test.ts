@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { TokenText, whitespaceRuns } from "@/app/components/TokenText";
 import { activationColour } from "@/app/components/ExampleList";
 import { densityAsOneIn, featureHref, formatDensity, formatShare, tokenLiteral } from "@/app/components/format";
-import { encodeCursor, decodeCursor } from "@/lib/db/saes";
+import { encodeCursor, decodeCursor, featureTableQuerySchema } from "@/lib/db/saes";
 
 const render = (text: string) => renderToStaticMarkup(createElement(TokenText, { text }));
 
@@ -64,5 +64,17 @@ describe("formatting", () => {
     expect(decodeCursor(encodeCursor(0.00123, 42))).toEqual([0.00123, 42]);
     expect(decodeCursor("e30")).toBeNull();
     expect(decodeCursor(Buffer.from('["x", 1]').toString("base64url"))).toBeNull();
+  });
+
+  it("refuses cursors whose numbers the query cannot compare (float4 value, int4 index)", () => {
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    for (const bad of [[1e300, 1], [-1e39, 1], [0, 2147483648], [0, -1], [0, 1.5]]) expect(decodeCursor(cursor(bad)), JSON.stringify(bad)).toBeNull();
+    expect(decodeCursor(cursor([3.4e38, 2147483647]))).toEqual([3.4e38, 2147483647]);
+    // the API and the page refuse them instead of failing the query (400, not 500)
+    expect(featureTableQuerySchema.safeParse({ after: cursor([0, 2147483648]) }).success).toBe(false);
+    expect(featureTableQuerySchema.safeParse({ after: "garbage" }).success).toBe(false);
+    // index and label-status sorts compare the value as an int4
+    expect(featureTableQuerySchema.safeParse({ sort: "index", before: cursor([1e30, 1]) }).success).toBe(false);
+    expect(featureTableQuerySchema.safeParse({ sort: "density", before: cursor([1e30, 1]) }).success).toBe(true);
   });
 });

@@ -41,7 +41,7 @@ import "./lists/[id]/route";
 import "./lists/[id]/items/route";
 import "./lists/[id]/items/bulk/route";
 import "./lists/[id]/items/[featureId]/route";
-import "./lists/shared/[token]/route";
+import "./shared-lists/[token]/route";
 import "./saes/[saeId]/autointerp/route";
 import "./saes/[saeId]/autointerp/runs/route";
 import "./autointerp/runs/[id]/route";

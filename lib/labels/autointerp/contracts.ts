@@ -8,7 +8,7 @@ export const AutoInterpRunSchema = z
     saeId: z.number().int(),
     scope: z.string(),
     status: z.enum(["queued", "running", "done", "failed", "capped"]).or(z.string()),
-    provider: z.string(),
+    provider: z.string().nullable().meta({ description: "The provider's base URL: admins only (null for everyone else)" }),
     model: z.string(),
     promptVersion: z.string(),
     spendCapUsd: z.number().nullable(),
@@ -20,7 +20,9 @@ export const AutoInterpRunSchema = z
     featuresDone: z.number().int(),
     featuresFailed: z.number().int(),
     featuresSkipped: z.number().int(),
-    errors: z.array(z.unknown()).meta({ description: "Latest failures: feature index, message and the provider's error as the cause" }),
+    errors: z.array(z.unknown()).meta({
+      description: "Latest failures: feature index, message and cause. Admins get the provider's own error; everyone else its kind, HTTP status and a plain sentence.",
+    }),
     createdAt: dateTime,
     finishedAt: nullableDateTime,
   })
@@ -60,7 +62,7 @@ export const UpdateProviderSettingsSchema = z
     priceInputPerMTok: z.number().nonnegative().max(10_000).nullable().optional(),
     priceOutputPerMTok: z.number().nonnegative().max(10_000).nullable().optional(),
     spendCapUsd: z.number().positive().max(100_000).nullable().optional(),
-    maxTokensPerRun: z.number().int().positive().nullable().optional(),
+    maxTokensPerRun: z.number().int().positive().max(2_147_483_647).nullable().optional(),
     concurrency: z.number().int().min(1).max(16).nullable().optional(),
   })
   .meta({ id: "UpdateProviderSettings" });

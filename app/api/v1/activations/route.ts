@@ -10,6 +10,7 @@ export const dynamic = "force-dynamic";
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/activations",
+  operationId: "featureActivations",
   summary: "Feature activations of a text",
   description:
     "Tokenizes the text (BOS first), runs the model and the given SAEs in the inference service, and returns each token's strongest features, the strongest features overall (BOS excluded) with their current labels, and the full activation of the requested features. Token texts are untrusted: render them as text.",

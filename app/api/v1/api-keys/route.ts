@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/api-keys",
+  operationId: "listApiKeys",
   summary: "List your API keys",
   description: "Only prefixes are returned; full keys are never stored.",
   tags: ["Account"],
@@ -20,6 +21,7 @@ export const GET = defineRoute({
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/api-keys",
+  operationId: "createApiKey",
   summary: "Create an API key",
   description: "The full key is in this response only. Keys cannot create keys: call this signed in (or use /account).",
   tags: ["Account"],

@@ -8,6 +8,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/bookmarks",
+  operationId: "listBookmarks",
   summary: "List your bookmarks",
   tags: ["Bookmarks"],
   access: "viewer",

@@ -8,6 +8,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/lists",
+  operationId: "listFeatureLists",
   summary: "List your feature lists",
   tags: ["Lists"],
   access: "viewer",
@@ -18,6 +19,7 @@ export const GET = defineRoute({
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/lists",
+  operationId: "createFeatureList",
   summary: "Create a feature list",
   description: "isPublic: true makes the share link (/lists/shared/{shareToken}) readable by anyone who has it.",
   tags: ["Lists"],

@@ -7,6 +7,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/me",
+  operationId: "getMe",
   summary: "The current user",
   description: "Handy to check an API key: returns its owner, role and scopes.",
   tags: ["Account"],

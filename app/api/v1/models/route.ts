@@ -8,6 +8,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/models",
+  operationId: "listModels",
   summary: "List models and their SAEs",
   tags: ["Catalogue"],
   access: "public",

@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/openapi.json",
+  operationId: "getOpenApiDocument",
   summary: "This API's OpenAPI 3.1 document",
   tags: ["Meta"],
   access: "public",

@@ -16,6 +16,7 @@ const settings = steeringSettings();
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/steer",
+  operationId: "steer",
   summary: "Steer generation with SAE features",
   description: [
     "Streams server-sent events: `start` (prompt tokens, device, seed), one `token` per step with the default and steered token, their logprobs, `kl`, `klSampled` and the steered features' activations, then `done` (both completions in full, the per-step series and their means) and `saved` (the run's id and permalink). A failure after the stream began arrives as an `error` event with the usual error body.",
@@ -69,9 +70,16 @@ export const POST = defineRoute({
             }
           };
           await handle(first.value);
-          for await (const event of events) await handle(event);
+          let finished = first.value.event === "done";
+          for await (const event of events) {
+            await handle(event);
+            if (event.event === "done") finished = true;
+          }
+          // the service went away mid-run (killed, restarted): say so instead of ending quietly
+          if (!finished) throw new ApiError("unavailable", "The inference service stopped before the run finished; try again shortly.");
         } catch (error) {
-          const apiError = error instanceof ApiError ? error : new ApiError("unavailable", `Steering failed: ${(error as Error).message}`);
+          if (!(error instanceof ApiError)) console.error("[api] POST /api/v1/steer stream failed:", error);
+          const apiError = error instanceof ApiError ? error : new ApiError("unavailable", "Steering was interrupted: the inference service stopped or failed; try again shortly.");
           controller.enqueue(frame("error", { error: { code: apiError.code, message: apiError.message } }));
         } finally {
           controller.close();

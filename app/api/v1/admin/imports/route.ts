@@ -11,6 +11,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/admin/imports",
+  operationId: "listDashboardRuns",
   summary: "List dashboard runs (imports and computations), most recent first",
   tags: ["Admin"],
   access: "admin",
@@ -21,6 +22,7 @@ export const GET = defineRoute({
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/admin/imports",
+  operationId: "importModelAndSaes",
   summary: "Import a model package and SAELens folders from the server's disk and enqueue their dashboards",
   description: "Validates everything before writing; a failure is a 400 (409 for a taken name) whose details.code names the check.",
   tags: ["Admin"],

@@ -8,6 +8,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/admin/users",
+  operationId: "listUsers",
   summary: "List users",
   tags: ["Admin"],
   access: "admin",
@@ -19,6 +20,7 @@ export const GET = defineRoute({
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/admin/users",
+  operationId: "createUser",
   summary: "Create a user",
   tags: ["Admin"],
   access: "admin",

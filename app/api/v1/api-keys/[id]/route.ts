@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 export const DELETE = defineRoute({
   method: "DELETE",
   path: "/api/v1/api-keys/{id}",
+  operationId: "revokeApiKey",
   summary: "Revoke an API key",
   description: "Revoking is immediate and cannot be undone; revoking a revoked key is a no-op.",
   tags: ["Account"],

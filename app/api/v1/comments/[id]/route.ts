@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 export const DELETE = defineRoute({
   method: "DELETE",
   path: "/api/v1/comments/{id}",
+  operationId: "deleteComment",
   summary: "Delete a comment",
   tags: ["Comments"],
   access: "editor",

@@ -12,6 +12,7 @@ const Params = z.object({ id: idParam });
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/labels/{id}",
+  operationId: "getLabel",
   summary: "Get a label",
   tags: ["Labels"],
   access: "public",
@@ -28,6 +29,7 @@ export const GET = defineRoute({
 export const PATCH = defineRoute({
   method: "PATCH",
   path: "/api/v1/labels/{id}",
+  operationId: "updateLabel",
   summary: "Edit a label",
   description:
     "Send the `version` you edited. If someone saved a newer version meanwhile the answer is 409 with " +

@@ -11,6 +11,7 @@ const Params = z.object({ id: idParam });
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/lists/{id}",
+  operationId: "getFeatureList",
   summary: "Get one of your lists",
   tags: ["Lists"],
   access: "viewer",
@@ -23,6 +24,7 @@ export const GET = defineRoute({
 export const PATCH = defineRoute({
   method: "PATCH",
   path: "/api/v1/lists/{id}",
+  operationId: "updateFeatureList",
   summary: "Rename, describe, share or unshare a list",
   description: "rotateShareToken: true replaces the share link (the old one stops working).",
   tags: ["Lists"],
@@ -37,6 +39,7 @@ export const PATCH = defineRoute({
 export const DELETE = defineRoute({
   method: "DELETE",
   path: "/api/v1/lists/{id}",
+  operationId: "deleteFeatureList",
   summary: "Delete a list",
   tags: ["Lists"],
   access: "viewer",

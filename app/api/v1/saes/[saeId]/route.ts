@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/saes/{saeId}",
+  operationId: "getSae",
   summary: "Get an SAE",
   tags: ["Browse"],
   access: "public",

@@ -8,6 +8,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/search/activations",
+  operationId: "searchByActivations",
   summary: "Search features by the text they fire on",
   description:
     "Finds features whose top activating examples contain the text as consecutive tokens of the model's vocabulary " +

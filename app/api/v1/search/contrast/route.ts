@@ -7,6 +7,7 @@ export const dynamic = "force-dynamic";
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/search/contrast",
+  operationId: "searchByContrast",
   summary: "Contrast search: features shared by positive prompts and absent from negative ones",
   description:
     "Runs each prompt through the model and its SAEs in the inference service. A result is active on every positive prompt " +

@@ -8,6 +8,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/search/labels",
+  operationId: "searchLabels",
   summary: "Search features by label",
   description:
     "Full-text search over label text (English stemming), with typo correction and partial words, filters, and a ranking " +

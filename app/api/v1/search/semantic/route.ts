@@ -8,6 +8,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/search/semantic",
+  operationId: "searchSemantic",
   summary: "Search features by the meaning of their labels",
   description:
     "Embeds the query with the OpenAI-compatible endpoint in FEATURESCOPE_EMBEDDINGS_URL and ranks labels by exact cosine " +

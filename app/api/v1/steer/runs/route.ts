@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/steer/runs",
+  operationId: "listSteeringRuns",
   summary: "Your steering runs",
   description: "Keyset-paginated: pass nextBefore as before for the next page.",
   tags: ["Steering"],

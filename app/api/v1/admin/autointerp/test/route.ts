@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/admin/autointerp/test",
+  operationId: "testAutoInterpProvider",
   summary: "Test the auto-interp provider",
   description: "Answers with the provider's HTTP status and a short message written by Featurescope; the provider's answer itself is never returned.",
   tags: ["Admin"],

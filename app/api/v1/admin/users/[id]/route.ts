@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/admin/users/{id}",
+  operationId: "getUser",
   summary: "Get a user",
   tags: ["Admin"],
   access: "admin",
@@ -25,6 +26,7 @@ export const GET = defineRoute({
 export const PATCH = defineRoute({
   method: "PATCH",
   path: "/api/v1/admin/users/{id}",
+  operationId: "updateUser",
   summary: "Change a user's role, name or disabled state",
   description: "The last active admin cannot be demoted or disabled (409).",
   tags: ["Admin"],

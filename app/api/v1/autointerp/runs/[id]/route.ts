@@ -5,21 +5,23 @@ import { defineRoute } from "@/lib/api/route";
 import { idParam } from "@/lib/api/schemas";
 import { AutoInterpRunSchema } from "@/lib/labels/autointerp/contracts";
 import { getAutoInterpRun } from "@/lib/db/autointerp";
+import { runForViewer } from "@/lib/labels/autointerp/run-view";
 
 export const dynamic = "force-dynamic";
 
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/autointerp/runs/{id}",
+  operationId: "getAutoInterpRun",
   summary: "Get an auto-interp run",
   tags: ["Auto-interp"],
   access: "public",
   params: z.object({ id: idParam }),
   response: AutoInterpRunSchema,
   errors: [404],
-  handler: async ({ params }) => {
+  handler: async ({ params, principal }) => {
     const run = await getAutoInterpRun(params.id);
     if (!run) throw notFound(`There is no auto-interp run ${params.id}.`);
-    return { ...run, errors: run.errors as unknown[] };
+    return runForViewer(run, principal.kind === "user" ? principal.user.role : null);
   },
 });

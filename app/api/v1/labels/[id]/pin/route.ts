@@ -10,6 +10,7 @@ export const dynamic = "force-dynamic";
 export const PUT = defineRoute({
   method: "PUT",
   path: "/api/v1/labels/{id}/pin",
+  operationId: "pinLabel",
   summary: "Choose a feature's current label",
   description: "pinned: true makes this label the feature's current one regardless of rank; false hands the choice back to ranking. Audited as label.pin / label.unpin.",
   tags: ["Labels"],

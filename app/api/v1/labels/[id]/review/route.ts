@@ -10,6 +10,7 @@ export const dynamic = "force-dynamic";
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/labels/{id}/review",
+  operationId: "reviewLabel",
   summary: "Review a label",
   description: "accept → accepted, reject → rejected (never shown as current), reopen → draft. `version` is the version you reviewed: a label changed since → 409 with both versions. Audited as label.accept / label.reject / label.reopen.",
   tags: ["Labels"],

@@ -10,6 +10,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/labels/{id}/revisions",
+  operationId: "listLabelRevisions",
   summary: "List a label's revisions",
   tags: ["Labels"],
   access: "public",

@@ -10,6 +10,7 @@ export const dynamic = "force-dynamic";
 export const PUT = defineRoute({
   method: "PUT",
   path: "/api/v1/labels/{id}/vote",
+  operationId: "voteOnLabel",
   summary: "Vote on a label",
   description: "One vote per person and label. The label's voteScore is the sum; the feature's current label is re-chosen. Audited as label.vote.",
   tags: ["Labels"],

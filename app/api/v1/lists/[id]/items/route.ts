@@ -23,6 +23,7 @@ const ListItemsPageSchema = z
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/lists/{id}/items",
+  operationId: "listFeatureListItems",
   summary: "Page through a list's features",
   description: "In list order (the order they were added), keyset-paginated. Someone else's list answers 404.",
   tags: ["Lists"],
@@ -37,6 +38,7 @@ export const GET = defineRoute({
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/lists/{id}/items",
+  operationId: "addFeatureListItem",
   summary: "Add a feature to a list",
   tags: ["Lists"],
   access: "viewer",

@@ -11,6 +11,7 @@ export const dynamic = "force-dynamic";
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/saes/{saeId}/autointerp",
+  operationId: "startAutoInterpRun",
   summary: "Start an auto-interp run",
   description:
     "Queues one job per feature (explain, then score by detection and simulation). Drafts arrive as model labels in draft status " +

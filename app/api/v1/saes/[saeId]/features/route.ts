@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/saes/{saeId}/features",
+  operationId: "listFeatures",
   summary: "List an SAE's features",
   description:
     "Sort by index, density, maxActivation, labelStatus (accepted, draft, rejected, none) or labelScore (only " +

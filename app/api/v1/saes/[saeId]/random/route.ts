@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/saes/{saeId}/random",
+  operationId: "getRandomFeature",
   summary: "Pick a random live feature",
   tags: ["Browse"],
   access: "public",

@@ -11,6 +11,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/steer/runs/{id}",
+  operationId: "getSteeringRun",
   summary: "A saved steering run",
   description: "Everything needed to reproduce it: re-running params gives the same texts on the same model. The author is null for anonymous callers unless the author published their name.",
   tags: ["Steering"],

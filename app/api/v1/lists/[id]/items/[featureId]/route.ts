@@ -10,6 +10,7 @@ export const dynamic = "force-dynamic";
 export const DELETE = defineRoute({
   method: "DELETE",
   path: "/api/v1/lists/{id}/items/{featureId}",
+  operationId: "removeFeatureListItem",
   summary: "Remove a feature from a list",
   tags: ["Lists"],
   access: "viewer",

@@ -10,6 +10,7 @@ export const dynamic = "force-dynamic";
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/lists/{id}/items/bulk",
+  operationId: "addFeatureListItems",
   summary: "Add several features to a list",
   description:
     "Appends features (SAE id and index, up to 500) to one of your lists in the order given. Idempotent: features already " +

@@ -10,6 +10,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/saes/{saeId}/features/{index}",
+  operationId: "getFeature",
   summary: "Get a feature's dashboard",
   description:
     "Statistics, histograms, logit effects (final LayerNorm's scale folded into W_U; see sae.logitEffects), neighbours, labels, and the first page of top " +

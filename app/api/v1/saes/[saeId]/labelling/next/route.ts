@@ -12,14 +12,15 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/saes/{saeId}/labelling/next",
+  operationId: "getNextFeatureToLabel",
   summary: "Next feature to label",
   description: "The smallest live feature index after `after` without an accepted shown label (wrapping to the start); `skip` leaves out indices (repeat it).",
   tags: ["Labelling"],
   access: "public",
   params: SaeParamsSchema,
   query: z.object({
-    after: z.coerce.number().int().min(-1).optional(),
-    skip: z.union([z.coerce.number().int().nonnegative(), z.array(z.coerce.number().int().nonnegative()).max(500)]).optional(),
+    after: z.coerce.number().int().min(-1).max(2_147_483_647).optional(),
+    skip: z.union([z.coerce.number().int().nonnegative().max(2_147_483_647), z.array(z.coerce.number().int().nonnegative().max(2_147_483_647)).max(500)]).optional(),
   }),
   response: QueueNextSchema,
   errors: [404],

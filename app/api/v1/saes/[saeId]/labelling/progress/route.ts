@@ -11,6 +11,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/saes/{saeId}/labelling/progress",
+  operationId: "getLabellingProgress",
   summary: "Labelling progress of an SAE",
   tags: ["Labelling"],
   access: "public",

@@ -12,6 +12,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/saes/{saeId}/labels/export",
+  operationId: "exportLabels",
   summary: "Export an SAE's labels",
   description:
     "All labels (every status and source) with feature index, hook, author, votes, scores and provenance " +

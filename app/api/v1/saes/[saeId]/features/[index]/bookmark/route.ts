@@ -19,6 +19,7 @@ const common = {
 export const GET = defineRoute({
   ...common,
   method: "GET",
+  operationId: "isFeatureBookmarked",
   summary: "Is this feature bookmarked?",
   handler: async ({ params, principal }) => {
     const feature = await resolveFeature(params.saeId, params.index);
@@ -27,10 +28,11 @@ export const GET = defineRoute({
 });
 
 /** PUT sets the star, DELETE removes it: one handler, the state it leaves. */
-function writeBookmark(method: "PUT" | "DELETE", summary: string, bookmarked: boolean) {
+function writeBookmark(method: "PUT" | "DELETE", operationId: string, summary: string, bookmarked: boolean) {
   return defineRoute({
     ...common,
     method,
+    operationId,
     summary,
     handler: async ({ params, principal }) => {
       const feature = await resolveFeature(params.saeId, params.index);
@@ -39,5 +41,5 @@ function writeBookmark(method: "PUT" | "DELETE", summary: string, bookmarked: bo
   });
 }
 
-export const PUT = writeBookmark("PUT", "Bookmark a feature", true);
-export const DELETE = writeBookmark("DELETE", "Remove a bookmark", false);
+export const PUT = writeBookmark("PUT", "bookmarkFeature", "Bookmark a feature", true);
+export const DELETE = writeBookmark("DELETE", "unbookmarkFeature", "Remove a bookmark", false);

@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/saes/{saeId}/features/{index}/comments",
+  operationId: "listComments",
   summary: "List a feature's comments",
   description: "Oldest first. `html` is the Markdown rendered with everything but safe formatting escaped.",
   tags: ["Comments"],
@@ -25,6 +26,7 @@ export const GET = defineRoute({
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/saes/{saeId}/features/{index}/comments",
+  operationId: "createComment",
   summary: "Comment on a feature",
   tags: ["Comments"],
   access: "editor",

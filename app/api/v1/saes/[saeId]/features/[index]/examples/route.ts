@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/saes/{saeId}/features/{index}/examples",
+  operationId: "listActivationExamples",
   summary: "List a feature's activation examples",
   description:
     "One kind at a time (top, or one interval), in rank order; `after` is the rank of the last example already " +

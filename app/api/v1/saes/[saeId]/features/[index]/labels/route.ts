@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/saes/{saeId}/features/{index}/labels",
+  operationId: "listFeatureLabels",
   summary: "List a feature's labels",
   description: "Current label first, then by review state and votes. `myVote` is the caller's own vote (0 when anonymous).",
   tags: ["Labels"],
@@ -27,6 +28,7 @@ export const GET = defineRoute({
 export const POST = defineRoute({
   method: "POST",
   path: "/api/v1/saes/{saeId}/features/{index}/labels",
+  operationId: "createLabel",
   summary: "Add a human label",
   description: "Human labels start accepted; the feature's current label is re-chosen. Audited as label.create.",
   tags: ["Labels"],

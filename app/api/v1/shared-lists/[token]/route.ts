@@ -1,4 +1,4 @@
-/** GET /api/v1/lists/shared/{token} — a list through its share link (while its owner shares it). */
+/** GET /api/v1/shared-lists/{token} — a list through its share link (while its owner shares it). */
 import { z } from "zod";
 import { notFound } from "@/lib/api/errors";
 import { defineRoute } from "@/lib/api/route";
@@ -9,7 +9,8 @@ export const dynamic = "force-dynamic";
 
 export const GET = defineRoute({
   method: "GET",
-  path: "/api/v1/lists/shared/{token}",
+  path: "/api/v1/shared-lists/{token}",
+  operationId: "getSharedFeatureList",
   summary: "Read a shared list",
   tags: ["Lists"],
   access: "public",
