@@ -75,6 +75,16 @@ const index = z.union([z.number().int().min(0), z.string().regex(/^\d+$/, "a fea
 // SAEDashboard batch-N.json
 // ---------------------------------------------------------------------------------------------
 
+/** Lists that must have one entry per entry of another, checked inside the schema so every problem is reported together. */
+function samePairs(pairs: Array<[string, string]>) {
+  return (row: Record<string, unknown>, ctx: z.core.$RefinementCtx) => {
+    for (const [a, b] of pairs) {
+      const [la, lb] = [row[a], row[b]].map((v) => (Array.isArray(v) ? v.length : 0));
+      if (la !== lb) ctx.addIssue({ code: "custom", message: `${a} has ${la} entries but ${b} has ${lb}`, input: row });
+    }
+  };
+}
+
 const batchActivation = z.looseObject({
   bin_min: finite,
   bin_max: finite,
@@ -82,7 +92,7 @@ const batchActivation = z.looseObject({
   tokens: z.array(z.string()),
   values: z.array(finite),
   qualifying_token_index: z.number().int().optional(),
-});
+}).superRefine(samePairs([["tokens", "values"]]));
 
 const batchFeature = z.looseObject({
   feature_index: z.number().int().min(0),
@@ -95,7 +105,10 @@ const batchFeature = z.looseObject({
   n_tokens_in_prompt: z.number().int().min(0).optional(),
   dataset: z.string().optional(),
   activations: z.array(batchActivation).default([]),
-});
+}).superRefine(samePairs([
+  ["pos_str", "pos_values"], ["neg_str", "neg_values"], ["freq_hist_data_bar_values", "freq_hist_data_bar_heights"],
+  ["logits_hist_data_bar_values", "logits_hist_data_bar_heights"], ["correlated_features_indices", "correlated_features_pearson"],
+]));
 
 export const batchFileSchema = z.looseObject({
   model_id: z.string().default(""),
@@ -113,6 +126,7 @@ const BATCH_FEATURE_USED = new Set([
   "n_tokens_in_prompt", "dataset", "activations",
 ]);
 const BATCH_ACTIVATION_USED = new Set(["bin_min", "bin_max", "bin_contains", "tokens", "values", "qualifying_token_index"]);
+const BATCH_ACTIVATION_WITHOUT_DFA = new Set([...BATCH_ACTIVATION_USED, "dfa_maxValue", "dfa_targetIndex"]);
 const BATCH_USED = new Set(["model_id", "layer", "sae_set", "sae_id_suffix", "features"]);
 
 /** zod issues → one message per problem, naming the feature the path is in. */
@@ -168,15 +182,10 @@ export function parseBatchFile(file: string, text: string, unrepresented: Unrepr
     const where = `features[${i}] (feature ${f.feature_index})`;
     if (seen.has(f.feature_index)) problems.push(`${file}: ${where}: feature ${f.feature_index} appears twice in the batch`);
     seen.add(f.feature_index);
-    problems.push(...pairProblems(file, where, [
-      ["pos_str", f.pos_str, "pos_values", f.pos_values], ["neg_str", f.neg_str, "neg_values", f.neg_values],
-      ["freq_hist_data_bar_values", f.freq_hist_data_bar_values, "freq_hist_data_bar_heights", f.freq_hist_data_bar_heights],
-      ["logits_hist_data_bar_values", f.logits_hist_data_bar_values, "logits_hist_data_bar_heights", f.logits_hist_data_bar_heights],
-      ["correlated_features_indices", f.correlated_features_indices, "correlated_features_pearson", f.correlated_features_pearson],
-    ]));
-    for (const [j, a] of f.activations.entries()) {
-      problems.push(...pairProblems(file, `${where}.activations[${j}]`, [["tokens", a.tokens, "values", a.values]]));
-      countUnrepresented(unrepresented, "activation", a, BATCH_ACTIVATION_USED);
+    for (const a of f.activations) {
+      // dfa_maxValue 0 / dfa_targetIndex −1 are the converter's "no DFA data" defaults
+      const noDfa = !Array.isArray(a.dfa_values) || a.dfa_values.length === 0;
+      countUnrepresented(unrepresented, "activation", a, noDfa ? BATCH_ACTIVATION_WITHOUT_DFA : BATCH_ACTIVATION_USED);
       examples.push({
         featureIndex: f.feature_index, tokens: a.tokens, values: a.values, binMin: a.bin_min, binMax: a.bin_max,
         binContains: a.bin_contains, qualifyingTokenIndex: a.qualifying_token_index ?? null,

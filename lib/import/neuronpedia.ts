@@ -41,7 +41,7 @@ import { detectTokenFormat, displayText, TOKEN_FORMATS, type TokenFormat } from 
 export type { LabelImportCounts } from "./neuronpedia-labels";
 
 export type ExportLayout = "neuronpedia" | "saedashboard";
-export type ExportFileKind = "features" | "activations" | "explanations" | "batch" | "skipped";
+export type ExportFileKind = "source" | "features" | "activations" | "explanations" | "batch" | "skipped";
 
 export interface NeuronpediaExportFiles {
   layout: ExportLayout;
@@ -52,6 +52,8 @@ export interface NeuronpediaExportFiles {
   batches: string[];
   /** SAEDashboard's skipped_indexes.json, when present */
   skipped: string | null;
+  /** Neuronpedia's source.jsonl (the Source row: dataset, num_prompts, num_tokens_in_prompt), when present */
+  source: string | null;
 }
 
 const natural = new Intl.Collator("en", { numeric: true });
@@ -62,13 +64,14 @@ const BATCH = /^batch-\d+\.json(\.gz)?$/i;
 export async function listExportFiles(dir: string): Promise<NeuronpediaExportFiles> {
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) throw new ImportError("NEURONPEDIA_EXPORT_INVALID", `${dir}: no such export folder`);
-  const files: NeuronpediaExportFiles = { layout: "neuronpedia", features: [], activations: [], explanations: [], batches: [], skipped: null };
+  const files: NeuronpediaExportFiles = { layout: "neuronpedia", features: [], activations: [], explanations: [], batches: [], skipped: null, source: null };
   const walk = async (folder: string) => {
     for (const entry of await readdir(folder, { withFileTypes: true })) {
       const full = path.join(folder, entry.name);
       if (entry.isDirectory()) await walk(full);
       else if (folder === dir && BATCH.test(entry.name)) files.batches.push(full);
       else if (folder === dir && entry.name === "skipped_indexes.json") files.skipped = full;
+      else if (folder === dir && entry.name === "source.jsonl") files.source = full;
       else if (JSONL.test(entry.name)) {
         const relative = path.relative(dir, full).toLowerCase();
         const kind = (["features", "activations", "explanations"] as const).find((k) => relative.includes(k.slice(0, -1)));
@@ -100,7 +103,10 @@ function planOf(files: NeuronpediaExportFiles): Array<{ kind: ExportFileKind; fi
       ...files.explanations.map((file) => ({ kind: "explanations" as const, file })),
     ];
   }
-  return (["features", "activations", "explanations"] as const).flatMap((kind) => files[kind].map((file) => ({ kind, file })));
+  return [
+    ...(files.source ? [{ kind: "source" as const, file: files.source }] : []),
+    ...(["features", "activations", "explanations"] as const).flatMap((kind) => files[kind].map((file) => ({ kind, file }))),
+  ];
 }
 
 async function readText(file: string): Promise<string> {
@@ -325,8 +331,15 @@ export async function runNeuronpediaImport(
       let write: FileWrite | null = null;
       let explanationRows: Array<Record<string, unknown>> | null = null;
       let deadFromSkipped: number[] = [];
+      let source: ImportedFeature["corpus"] | null = null;
       try {
-        if (kind === "skipped") {
+        if (kind === "source") {
+          const { lines, problems: lineProblems } = await readJsonLines(file);
+          problems.push(...lineProblems);
+          const row = lines[0]?.value ?? {};
+          const count = (value: unknown) => (typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : null);
+          source = { dataset: typeof row.dataset === "string" && row.dataset ? row.dataset : null, prompts: count(row.num_prompts), tokensPerPrompt: count(row.num_tokens_in_prompt) };
+        } else if (kind === "skipped") {
           const parsed = skippedIndexesSchema.safeParse(JSON.parse(await readText(file)));
           if (!parsed.success) problems.push(...issueMessages(name, parsed.error.issues));
           else {
@@ -408,6 +421,10 @@ export async function runNeuronpediaImport(
       }, async (tx): Promise<Checkpoint> => {
         const next: Checkpoint = { ...tally, done: i + 1, report };
         if (problems.length > 0) return next;
+        if (kind === "source") {
+          await recordImportedCorpus(tx, sae.id, source, null, false);
+          return next;
+        }
         if (kind === "skipped") {
           await writeDeadFeatures(tx, sae, deadFromSkipped);
           report.deadFromSkippedIndexes += deadFromSkipped.length;
