@@ -53,9 +53,35 @@ async function importBrowseOnly(dir: string, names: { modelName?: string; saeNam
   return { ...registered, outcome, report: summary?.report as ImportReport };
 }
 
+/**
+ * The display text of a token string SAEDashboard wrote for GPT-2, written here from the published
+ * definitions rather than the importer's code: the byte table of openai/gpt-2 src/encoder.py
+ * bytes_to_unicode, SAEDashboard's HTML_ANOMALIES replacements (neuronpedia_runner.py), and
+ * Featurescope's display rule (whole UTF-8 characters as text, any other byte as \xNN).
+ */
+function gpt2Display(token: string): string {
+  const bs = [...range(0x21, 0x7e), ...range(0xa1, 0xac), ...range(0xae, 0xff)];
+  const cs = [...bs];
+  let n = 0;
+  for (let b = 0; b < 256; b++) if (!bs.includes(b)) { bs.push(b); cs.push(256 + n++); }
+  const byteOf = new Map(cs.map((c, i) => [String.fromCharCode(c), bs[i]]));
+  const bytes = [...token].flatMap((ch) => (byteOf.has(ch) ? [byteOf.get(ch)!] : [...Buffer.from(ch, "utf8")]));
+  let out = "";
+  for (let i = 0; i < bytes.length;) {
+    const lead = bytes[i];
+    const len = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    const piece = len && i + len <= bytes.length ? Buffer.from(bytes.slice(i, i + len)).toString("utf8") : "\uFFFD";
+    if (len && !piece.includes("\uFFFD")) { out += piece; i += len; } else { out += `\\x${lead.toString(16).toUpperCase().padStart(2, "0")}`; i += 1; }
+  }
+  return out;
+}
+function range(a: number, b: number): number[] {
+  return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+}
+
 /** The columns are real (float32): compare as float32. */
 const f32 = (v: number) => Math.fround(v);
-const as32 = (values: number[]) => values.map(f32);
+const as32 = (values: number[]) => values.map((v) => f32(v) + 0); // + 0: -0 and 0 are the same value here
 
 /** The SAE's features, examples (as display text) and labels, without ids: what round trips must preserve. */
 async function snapshot(saeId: number) {
@@ -99,17 +125,20 @@ describe("SAEDashboard batch files, browse-only", () => {
       const feature = await db().feature.findUniqueOrThrow({ where: { saeId_index: { saeId, index: file.feature_index } }, include: { examples: true } });
       expect(f32(feature.density)).toBe(f32(file.frac_nonzero));
       expect(feature.dead).toBe(file.frac_nonzero === 0);
-      expect(feature.logitTopTokenIds.map((id) => texts.get(id))).toEqual(file.pos_str);
+      expect(feature.logitTopTokenIds.map((id) => texts.get(id))).toEqual(file.pos_str.map(gpt2Display));
       expect(as32(feature.logitTopValues)).toEqual(as32(file.pos_values));
-      expect(feature.logitBottomTokenIds.map((id) => texts.get(id))).toEqual(file.neg_str);
+      expect(feature.logitBottomTokenIds.map((id) => texts.get(id))).toEqual(file.neg_str.map(gpt2Display));
       expect(feature.correlatedIndices).toEqual(file.correlated_features_indices);
       expect(as32(feature.correlatedPearson)).toEqual(as32(file.correlated_features_pearson));
       expect(feature.histogramCounts).toEqual(file.freq_hist_data_bar_heights);
       if (file.freq_hist_data_bar_values.length > 1) {
-        // bin centres back from the stored range, min + (i + ½)·(max − min)/n, to the file's 3 decimals
+        // bin centres back from the stored range, min + (i + ½)·(max − min)/n: the first and last exactly,
+        // the others within the file's rounding (3 decimals on the centres, and so on the range)
         const n = file.freq_hist_data_bar_values.length;
         const size = (feature.histogramMax! - feature.histogramMin!) / n;
-        file.freq_hist_data_bar_values.forEach((v, i) => expect(feature.histogramMin! + (i + 0.5) * size).toBeCloseTo(v, 3));
+        const centres = file.freq_hist_data_bar_values.map((_, i) => feature.histogramMin! + (i + 0.5) * size);
+        expect([centres[0], centres[n - 1]].map((c) => c.toFixed(3))).toEqual([0, n - 1].map((i) => file.freq_hist_data_bar_values[i].toFixed(3)));
+        file.freq_hist_data_bar_values.forEach((v, i) => expect(Math.abs(centres[i] - v)).toBeLessThanOrEqual(1e-3));
       }
 
       // top records (bin_min −1): all of them, ranked by their max activation
@@ -130,11 +159,13 @@ describe("SAEDashboard batch files, browse-only", () => {
         expect(new Set(inBin.map((e) => e.intervalIndex)).size).toBe(1);
         expect(f32(feature.intervalShares[inBin[0].intervalIndex!])).toBe(f32(bin.bin_contains));
       }
-      // each record's tokens, shown as GPT-2's tokenizer shows them (the file's strings are display text already for these)
-      const first = stored[0];
-      const source = top.find((a) => f32(Math.max(...a.values)) === f32(first.maxValue))!;
-      expect(first.tokenIds.map((id) => texts.get(id))).toEqual(source.tokens);
+      // every record's tokens, shown as GPT-2's tokenizer shows them ("Ã¡" is "á"; "âĢ" + "Ļ", a "’" split in two tokens, stays two stray-byte tokens)
+      const sequences = (list: string[][]) => list.map((tokens) => tokens.join("\u0001")).sort();
+      expect(sequences(feature.examples.map((e) => e.tokenIds.map((id) => texts.get(id)!)))).toEqual(sequences(file.activations.map((a) => a.tokens.map(gpt2Display))));
     }
+    expect(report.tokenFormat).toBe("byte-level");
+    const shown = new Set(texts.values());
+    expect([...["á", "ía", " £", "…", "\\xE2\\x80", "\\x99"]].filter((t) => !shown.has(t))).toEqual([]);
     // equal-width bins keep their place: feature 0's bins (0, 0.443] and (1.771, 2.214] are intervals 1 and 5 of 5
     const feature0 = await db().feature.findUniqueOrThrow({ where: { saeId_index: { saeId, index: 0 } }, include: { examples: { where: { kind: "interval" } } } });
     expect([...new Set(feature0.examples.map((e) => e.intervalIndex))].sort()).toEqual([0, 4]);
