@@ -9,9 +9,10 @@ export const DEFAULT_PROMPT = "I went for a walk and saw";
 
 export async function steerModelOptions(): Promise<SteerModelOption[]> {
   const models = await listModelsWithSaes();
-  return models.map((m) => ({
+  // browse-only SAEs (and models known by name only) cannot be steered: they need weights (docs/IMPORT.md)
+  return models.filter((m) => !m.knownByNameOnly).map((m) => ({
     id: m.id, name: m.name, displayName: m.displayName,
-    saes: m.saes.map((s) => ({ id: s.id, name: s.name, hookName: s.hookName, dSae: s.dSae })),
+    saes: m.saes.filter((s) => s.hasWeights).map((s) => ({ id: s.id, name: s.name, hookName: s.hookName, dSae: s.dSae })),
   }));
 }
 

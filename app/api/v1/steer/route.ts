@@ -4,6 +4,7 @@ import { ApiError, badRequest, unauthenticated } from "@/lib/api/errors";
 import { defineRoute } from "@/lib/api/route";
 import { resolveSteeringFeatures, saveSteeringRun, SteeringInputError } from "@/lib/db/steering";
 import { inferenceSteer } from "@/lib/inference/client";
+import { requireWeights } from "@/lib/db/weights";
 import { steeringSettings } from "@/lib/inference/steering-settings";
 import type { SteerEvent } from "@/lib/inference/protocol";
 
@@ -25,13 +26,14 @@ export const POST = defineRoute({
   scope: "read",
   body: SteerBodySchema,
   responseDescription: "text/event-stream of steering events",
-  errors: [404, 503],
+  errors: [404, 409, 503],
   rateLimit: settings.rateLimit,
   maxBodyBytes: 16 * 1024,
   handler: async ({ body, principal, request }) => {
     if (principal.kind === "anonymous" && !settings.anonymousAllowed) {
       throw unauthenticated("Anonymous steering is turned off on this server: sign in or use an API key.");
     }
+    await requireWeights("Steering", body.modelId, body.features.map((f) => f.saeId));
     let maxActivations: number[];
     try {
       maxActivations = await resolveSteeringFeatures(body.modelId, body.features);
