@@ -15,6 +15,7 @@ import { formatDuration, jobWorkerAlive, runsProgress, EtaEstimator } from "../l
 import { enqueueDashboardRun } from "../lib/dashboards/jobs";
 import { describeImportError, importModelAndSaes } from "../lib/import";
 import { registerBrowseOnlySae } from "../lib/import/browse-only";
+import { attachWeights } from "../lib/import/attach";
 import { createNeuronpediaRun, labelImportSummary, runNeuronpediaImport, type ImportReport } from "../lib/import/neuronpedia";
 import { ImportError } from "../lib/import/errors";
 import { TOKEN_FORMATS, type TokenFormat } from "../lib/import/token-strings";
@@ -23,6 +24,7 @@ import { createBoss, ensureQueues } from "../lib/jobs/boss";
 const USAGE = `Usage: npm run import:neuronpedia -- --export <folder> [--model <model package> --sae <SAELens folder> [--name <SAE name>]]
                                    [--model-name <name>] [--sae-name <name>] [--hook <hook>] [--layer N]
                                    [--token-format auto|${TOKEN_FORMATS.join("|")}]
+       npm run import:neuronpedia -- --attach --model-name <name> --sae-name <name> --model <model package> --sae <SAELens folder>
 
 The folder holds SAEDashboard batch-N.json files (and skipped_indexes.json), or Neuronpedia's
 features/, activations/ and explanations/ files (.jsonl or .jsonl.gz).
@@ -53,9 +55,18 @@ async function main() {
     options: {
       model: { type: "string" }, sae: { type: "string" }, export: { type: "string" }, name: { type: "string" },
       "model-name": { type: "string" }, "sae-name": { type: "string" }, hook: { type: "string" }, layer: { type: "string" },
-      "token-format": { type: "string" }, help: { type: "boolean", short: "h" },
+      "token-format": { type: "string" }, attach: { type: "boolean" }, help: { type: "boolean", short: "h" },
     },
   });
+  if (values.attach) {
+    if (!values.model || !values.sae || !values["model-name"] || !values["sae-name"]) {
+      console.error(`${USAGE}\n\n✖ --attach needs --model-name and --sae-name (the browse-only SAE) and --model and --sae (the weights)`);
+      process.exit(2);
+    }
+    const attached = await attachWeights({ modelName: values["model-name"], saeName: values["sae-name"], modelDir: values.model, saeDir: values.sae });
+    console.log(`  attached: ${attached.modelName}/${values["sae-name"]} has weights now (test your text, search by inference and steering work)`);
+    return;
+  }
   if (values.help || !values.export || Boolean(values.model) !== Boolean(values.sae)) {
     console.error(values.help || !values.export ? USAGE : `${USAGE}\n\n✖ give both --model and --sae (weights), or neither (browse-only)`);
     process.exit(values.help ? 0 : 2);
