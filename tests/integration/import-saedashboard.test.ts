@@ -18,6 +18,12 @@ import { closeRawSql } from "@/lib/db/dashboards";
 import { registerBrowseOnlySae } from "@/lib/import/browse-only";
 import { writeDashboardExport } from "@/lib/import/dashboard-export";
 import { createNeuronpediaRun, labelImportSummary, runNeuronpediaImport, type ImportReport } from "@/lib/import/neuronpedia";
+import * as activationsRoute from "@/app/api/v1/activations/route";
+import * as exportRoute from "@/app/api/v1/saes/[saeId]/dashboards/export/route";
+import * as labelSearchRoute from "@/app/api/v1/search/labels/route";
+import * as activationSearchRoute from "@/app/api/v1/search/activations/route";
+import { createLabel } from "@/lib/db/labels";
+import { call, makeUser } from "./api-support";
 import { tempDir } from "./dashboards-support";
 
 const FIXTURE = path.join(process.cwd(), "tests/fixtures/saedashboard-test-simple");
@@ -221,4 +227,35 @@ describe("SAEDashboard batch files, browse-only", () => {
         scores: { scoreV1: 0.4, scores: [{ type: "recall_alt", model: "gpt-4o-mini", value: 0.7 }] } });
     }, 90_000);
   }
+
+  it("serves a browse-only SAE: label and activation-text search, labelling and the export API work; running text says it needs weights", async () => {
+    const dir = path.join(root, "api");
+    await cp(FIXTURE, dir, { recursive: true });
+    const { saeId, modelId } = await importBrowseOnly(dir, { modelName: "api-gpt2-small" });
+    const editor = await makeUser("editor");
+    const feature = await db().feature.findUniqueOrThrow({ where: { saeId_index: { saeId, index: 0 } } });
+    await createLabel(feature.id, { text: "military brigade units" }, editor.id);
+
+    const found = await call(labelSearchRoute.GET, `/s?q=brigade&sae=${saeId}`);
+    expect(found.status).toBe(200);
+    expect((found.json.results as Array<{ feature: { index: number } }>).map((r) => r.feature.index)).toContain(0);
+    const byText = await call(activationSearchRoute.GET, `/s?q=${encodeURIComponent(" brigade")}&sae=${saeId}`);
+    expect(byText.status).toBe(200);
+    // " brigade" is the token of feature 0's strongest record (2.214)
+    expect((byText.json.results as Array<{ feature: { index: number } }>).map((r) => r.feature.index)).toContain(0);
+
+    const refused = await call(activationsRoute.POST, "/a", { method: "POST", body: { modelId, text: "hello", saes: [{ saeId }] } });
+    expect(refused.status).toBe(409);
+    expect(refused.json.error?.message).toMatch(/needs the model's weights: api-gpt2-small is known by name only/);
+
+    const batch = await call(exportRoute.GET, "/e?part=batch&from=0&to=0", { params: { saeId: String(saeId) } });
+    expect(batch.status).toBe(200);
+    const exported = batch.json as unknown as { model_id: string; layer: number; sae_set: string; features: Array<{ feature_index: number; activations: unknown[]; frac_nonzero: number }> };
+    expect(exported).toMatchObject({ model_id: "api-gpt2-small", layer: 0, sae_set: "res-jb" });
+    expect(exported.features.map((f) => f.feature_index)).toEqual([0]);
+    expect(exported.features[0].frac_nonzero).toBe(raw[0].frac_nonzero);
+    expect(exported.features[0].activations).toHaveLength(raw[0].activations.length);
+    const explanations = await call(exportRoute.GET, "/e?part=explanations", { params: { saeId: String(saeId) } });
+    expect(JSON.stringify(explanations.json)).toContain("military brigade units");
+  }, 60_000);
 });
