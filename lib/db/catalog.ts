@@ -33,8 +33,9 @@ export async function listModelsWithSaes() {
       })
     : [];
   const runBySae = new Map(pending.map((run) => [run.saeId, { status: run.status, progress: run.progress, message: run.message }]));
-  return models.map(({ packagePath, manifest: _manifest, ...model }) => ({
+  return models.map(({ packagePath, ...model }) => ({
     ...model,
+    manifest: undefined, // the package's internals stay on the server
     // a model without a package is known by name only, and every SAE without a weights folder is browse-only
     knownByNameOnly: packagePath === null,
     saes: model.saes.map(({ path, ...sae }) => ({

@@ -85,6 +85,10 @@ function range(a: number, b: number): number[] {
   return Array.from({ length: b - a + 1 }, (_, i) => a + i);
 }
 
+function omit<T extends object>(row: T, ...keys: string[]): Partial<T> {
+  return Object.fromEntries(Object.entries(row).filter(([key]) => !keys.includes(key))) as Partial<T>;
+}
+
 /** The columns are real (float32): compare as float32. */
 const f32 = (v: number) => Math.fround(v);
 const as32 = (values: number[]) => values.map((v) => f32(v) + 0); // + 0: -0 and 0 are the same value here
@@ -100,10 +104,10 @@ async function snapshot(saeId: number) {
   const t = (ids: number[]) => ids.map((id) => texts.get(id) ?? `#${id}`);
   return {
     dSae: sae.dSae, layer: sae.layer, corpus: [sae.dashboardCorpus, Number(sae.dashboardTokens), sae.dashboardContextSize],
-    features: features.map(({ id: _id, saeId: _s, currentLabelId: _c, examples, labels, logitTopTokenIds, logitBottomTokenIds, intervalShares, ...f }) => ({
-      ...f, intervalShares: intervalShares.map((s) => (Number.isNaN(s) ? "NaN" : s)),
+    features: features.map(({ examples, labels, logitTopTokenIds, logitBottomTokenIds, intervalShares, ...f }) => ({
+      ...omit(f, "id", "saeId", "currentLabelId"), intervalShares: intervalShares.map((s) => (Number.isNaN(s) ? "NaN" : s)),
       logitTop: t(logitTopTokenIds), logitBottom: t(logitBottomTokenIds),
-      examples: examples.map(({ id: _e, featureId: _f, tokenIds, contextIndex: _x, ...e }) => ({ ...e, tokens: t(tokenIds) })),
+      examples: examples.map(({ tokenIds, ...e }) => ({ ...omit(e, "id", "featureId", "contextIndex"), tokens: t(tokenIds) })),
       labels: labels.map((l) => ({ text: l.text, source: l.source, status: l.status, method: (l.provenance as Record<string, unknown>)?.method ?? null })),
     })),
   };
