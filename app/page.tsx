@@ -36,7 +36,8 @@ export default async function HomePage() {
             <h2 id={`model-${model.id}`} style={{ marginTop: 0 }}>
               {model.displayName ?? model.name}{" "}
               <span className="muted" style={{ fontWeight: 400, fontSize: "0.9rem" }}>
-                {model.architecture} · {model.nLayers} layers · d_model {model.dModel} · vocab {model.dVocab}
+                {model.knownByNameOnly ? "known by name only (no model package): its SAEs are browse-only"
+                  : `${model.architecture} · ${model.nLayers} layers · d_model ${model.dModel} · vocab ${model.dVocab}`}
               </span>
             </h2>
             {model.saes.length === 0 ? (
@@ -70,7 +71,7 @@ export default async function HomePage() {
                         )}
                       </td>
                       <td className="mono">{sae.hookName}</td>
-                      <td>{sae.architecture}{sae.k ? ` (k=${sae.k})` : ""}</td>
+                      <td>{sae.architecture ?? <span className="muted">browse-only</span>}{sae.k ? ` (k=${sae.k})` : ""}</td>
                       <td className="num">{sae.dSae.toLocaleString("en")}</td>
                       <td className="num">{fmt(sae.l0, 1)}</td>
                       <td className="num">{fmt(sae.explainedVariance)}</td>

@@ -9,10 +9,12 @@ export const DEFAULT_PROMPT = "I went for a walk and saw";
 
 export async function steerModelOptions(): Promise<SteerModelOption[]> {
   const models = await listModelsWithSaes();
-  const norms = await typicalHookNorms(models.flatMap((m) => m.saes.map((s) => s.id)));
-  return models.map((m) => ({
+  // browse-only SAEs (and models known by name only) cannot be steered: they need weights (docs/IMPORT.md)
+  const steerable = models.filter((m) => !m.knownByNameOnly);
+  const norms = await typicalHookNorms(steerable.flatMap((m) => m.saes.map((s) => s.id)));
+  return steerable.map((m) => ({
     id: m.id, name: m.name, displayName: m.displayName,
-    saes: m.saes.map((s) => ({ id: s.id, name: s.name, hookName: s.hookName, dSae: s.dSae, typicalHookNorm: norms.get(s.id) ?? null })),
+    saes: m.saes.filter((s) => s.hasWeights).map((s) => ({ id: s.id, name: s.name, hookName: s.hookName, dSae: s.dSae, typicalHookNorm: norms.get(s.id) ?? null })),
   }));
 }
 

@@ -20,9 +20,10 @@ export const SaeDetailSchema = z
     name: z.string(),
     hookName: z.string().meta({ description: "TransformerLens hook, e.g. blocks.0.hook_resid_post" }),
     layer: z.number().int(),
-    architecture: z.string(),
-    dIn: z.number().int(),
+    architecture: z.string().nullable().meta({ description: "null for a browse-only SAE" }),
+    dIn: z.number().int().nullable().meta({ description: "null for a browse-only SAE" }),
     dSae: z.number().int(),
+    hasWeights: z.boolean().meta({ description: "false for a browse-only SAE (imported from dashboards without weights): it cannot run text (test text, search by inference, steering)" }),
     k: z.number().int().nullable(),
     status: z.string(),
     l0: z.number().nullable(),
@@ -39,7 +40,7 @@ export const SaeDetailSchema = z
     ]).nullable().meta({
       description: "How the stored logit effects were computed: version 2 folds the final LayerNorm's weight into W_U and centres it over d_model (TransformerLens fold_ln); a string is the older record (raw W_U, recomputed by the job worker); null when not recorded (e.g. imported)",
     }),
-    model: z.object({ id: z.number().int(), name: z.string(), displayName: z.string().nullable(), architecture: z.string(), dVocab: z.number().int() }),
+    model: z.object({ id: z.number().int(), name: z.string(), displayName: z.string().nullable(), architecture: z.string().nullable(), dVocab: z.number().int().nullable() }),
   })
   .meta({ id: "SaeDetail" });
 
@@ -103,7 +104,7 @@ export const FeatureDetailSchema = z
       dead: z.boolean(),
       ultraRare: z.boolean(),
       histogram: histogram.meta({ description: "Non-zero activations in equal-width bins over [min, max]" }),
-      intervalShares: z.array(z.number()).meta({ description: "Share of active tokens in each linear interval of (0, max]" }),
+      intervalShares: z.array(z.number().nullable()).meta({ description: "Share of active tokens in each linear interval of (0, max]; null for an interval an imported dashboard does not state" }),
       logitTop: z.array(tokenValue).meta({ description: "Most promoted tokens: decoder direction · W_U with the final LayerNorm's scale folded in (sae.logitEffects says how they were computed)" }),
       logitBottom: z.array(tokenValue),
       logitHistogram: histogram,

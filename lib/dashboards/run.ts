@@ -137,6 +137,7 @@ export async function runDashboards(runId: number, options: RunOptions): Promise
   renew.unref();
   let loaded: Loaded | undefined;
   try {
+    if (!saeRow.model.packagePath || !saeRow.path) throw new Error(`SAE ${saeRow.name} is browse-only: computing dashboards needs the model's and the SAE's weights`);
     const model = await loadModelPackage(saeRow.model.packagePath, { intraOpNumThreads: options.intraOpNumThreads });
     const sae = await loadSae(saeRow.path, { hookWidth: model.hookWidth(saeRow.hookName), intraOpNumThreads: options.intraOpNumThreads });
     loaded = { model, sae, hookName: saeRow.hookName };

@@ -9,7 +9,7 @@ export async function listModelsWithSaes() {
         orderBy: [{ layer: "asc" }, { name: "asc" }],
         select: {
           id: true, name: true, hookName: true, layer: true, architecture: true, dIn: true, dSae: true, k: true,
-          status: true, l0: true, explainedVariance: true, ceLossRecovered: true, deadFraction: true,
+          status: true, l0: true, explainedVariance: true, ceLossRecovered: true, deadFraction: true, path: true,
         },
       },
     },
@@ -33,9 +33,15 @@ export async function listModelsWithSaes() {
       })
     : [];
   const runBySae = new Map(pending.map((run) => [run.saeId, { status: run.status, progress: run.progress, message: run.message }]));
-  return models.map((model) => ({
+  return models.map(({ packagePath, ...model }) => ({
     ...model,
-    saes: model.saes.map((sae) => ({ ...sae, labelledCount: labelledBySae.get(sae.id) ?? 0, dashboardRun: runBySae.get(sae.id) ?? null })),
+    manifest: undefined, // the package's internals stay on the server
+    // a model without a package is known by name only, and every SAE without a weights folder is browse-only
+    knownByNameOnly: packagePath === null,
+    saes: model.saes.map(({ path, ...sae }) => ({
+      ...sae, hasWeights: packagePath !== null && path !== null,
+      labelledCount: labelledBySae.get(sae.id) ?? 0, dashboardRun: runBySae.get(sae.id) ?? null,
+    })),
   }));
 }
 

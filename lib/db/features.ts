@@ -87,7 +87,7 @@ export interface FeatureView {
   dead: boolean;
   ultraRare: boolean;
   histogram: { min: number; max: number; counts: number[] } | null;
-  intervalShares: number[];
+  intervalShares: (number | null)[];
   logitTop: TokenValue[];
   logitBottom: TokenValue[];
   logitHistogram: { min: number; max: number; counts: number[] } | null;
@@ -268,7 +268,8 @@ function dashboardFromRow(sae: SaeHeader, row: DashboardRow | undefined, vocabul
       intervalIndex: count.intervalIndex,
       min: count.min ?? 0,
       max: count.max ?? 0,
-      share: feature.intervalShares[count.intervalIndex] ?? null,
+      // an imported dashboard may not state every interval's share (stored as NaN)
+      share: Number.isFinite(feature.intervalShares[count.intervalIndex]) ? feature.intervalShares[count.intervalIndex] : null,
       examples: [],
       nextAfter: null,
       total: count.total,
@@ -300,7 +301,7 @@ function dashboardFromRow(sae: SaeHeader, row: DashboardRow | undefined, vocabul
         feature.histogramCounts.length && feature.histogramMin !== null && feature.histogramMax !== null
           ? { min: feature.histogramMin, max: feature.histogramMax, counts: feature.histogramCounts }
           : null,
-      intervalShares: feature.intervalShares,
+      intervalShares: feature.intervalShares.map((share) => (Number.isFinite(share) ? share : null)),
       logitTop: tokenValues(feature.logitTopTokenIds, feature.logitTopValues),
       logitBottom: tokenValues(feature.logitBottomTokenIds, feature.logitBottomValues),
       logitHistogram:

@@ -1,12 +1,16 @@
 /** The rows the inference service needs to find model packages, SAE folders and feature scales. */
 import { db } from "./client";
 
-export function modelForInference(id: number) {
-  return db().model.findUnique({ where: { id }, select: { id: true, name: true, packagePath: true, nCtx: true } });
+// A model known by name only, or a browse-only SAE, has no files to load: the service finds nothing
+// (routes say plainly beforehand that weights are needed, lib/db/weights.ts).
+export async function modelForInference(id: number) {
+  const row = await db().model.findUnique({ where: { id }, select: { id: true, name: true, packagePath: true, nCtx: true } });
+  return row?.packagePath ? { ...row, packagePath: row.packagePath } : null;
 }
 
-export function saeForInference(id: number) {
-  return db().sae.findUnique({ where: { id }, select: { id: true, name: true, modelId: true, hookName: true, path: true, dIn: true } });
+export async function saeForInference(id: number) {
+  const row = await db().sae.findUnique({ where: { id }, select: { id: true, name: true, modelId: true, hookName: true, path: true, dIn: true } });
+  return row?.path ? { ...row, path: row.path } : null;
 }
 
 /** index → max activation on the dashboard corpus (the unit of "clamp to N× max"). */

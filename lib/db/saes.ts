@@ -60,9 +60,13 @@ export interface SaeHeader {
   name: string;
   hookName: string;
   layer: number;
-  architecture: string;
-  dIn: number;
+  /** null for a browse-only SAE */
+  architecture: string | null;
+  /** null for a browse-only SAE */
+  dIn: number | null;
   dSae: number;
+  /** false for a browse-only SAE (no SAE weights, or a model known by name only): nothing can be run through it */
+  hasWeights: boolean;
   k: number | null;
   status: string;
   l0: number | null;
@@ -75,7 +79,7 @@ export interface SaeHeader {
   dashboardContextSize: number | null;
   /** How the stored logit effects were computed (lib/model/logit-effects-convention.ts), as the dashboard run recorded it. */
   logitEffects: LogitEffectsRecord;
-  model: { id: number; name: string; displayName: string | null; architecture: string; dVocab: number };
+  model: { id: number; name: string; displayName: string | null; architecture: string | null; dVocab: number | null };
 }
 
 /** An SAE by the names in its URL (/models/{model}/saes/{sae}), or null. */
@@ -92,6 +96,7 @@ export const SAE_HEADER_COLUMNS = `
     s."id", s."name", s."hookName", s."layer", s."architecture", s."dIn", s."dSae", s."k", s."status"::text AS "status",
     s."l0", s."explainedVariance", s."ceLossRecovered", s."deadFraction", s."denseFraction",
     s."dashboardCorpus", s."dashboardTokens", s."dashboardContextSize", s."metricsDetails" -> 'logitEffects' AS "logitEffects",
+    (s."path" IS NOT NULL AND m."packagePath" IS NOT NULL) AS "hasWeights",
     json_build_object('id', m."id", 'name', m."name", 'displayName', m."displayName",
                       'architecture', m."architecture", 'dVocab', m."dVocab") AS "model"`;
 

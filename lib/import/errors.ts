@@ -11,7 +11,8 @@ export type ImportErrorCode =
   | "IMPORT_MODEL_NOT_FOUND"
   | "IMPORT_SAE_NOT_FOUND"
   | "IMPORT_ARGUMENT_INVALID"
-  | "NEURONPEDIA_EXPORT_INVALID";
+  | "NEURONPEDIA_EXPORT_INVALID"
+  | "ATTACH_WEIGHTS_MISMATCH";
 
 export class ImportError extends Error {
   readonly code: ImportErrorCode;

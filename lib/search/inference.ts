@@ -5,7 +5,8 @@
  * only chooses SAEs, combines per-prompt results and attaches labels.
  */
 import { z } from "zod";
-import { ApiError, badRequest, notFound } from "../api/errors";
+import { ApiError, badRequest, conflict, notFound } from "../api/errors";
+import { NEEDS_WEIGHTS_HINT, requireWeights } from "../db/weights";
 import { db } from "../db/client";
 import { featureUrl } from "./feature-url";
 import { currentLabels } from "../db/inference";
@@ -84,17 +85,27 @@ export async function resolveModelAndSaes(model: string | undefined, sae: number
     const row = await db().sae.findUnique({ where: { id: sae }, select: { id: true, name: true, model: { select: { id: true, name: true } } } });
     if (!row) throw notFound(`There is no SAE with id ${sae}.`);
     if (model !== undefined && row.model.name !== model) throw badRequest(`SAE ${sae} belongs to model ${row.model.name}, not ${model}.`);
+    await requireWeights("Search by inference", row.model.id, [row.id]);
     return { ...row.model, saes: [{ id: row.id, name: row.name }] };
   }
+  // models known by name only (browse-only imports) cannot run text: they are not candidates unless named
   const models = await db().model.findMany({
-    where: model === undefined ? {} : { name: model },
-    select: { id: true, name: true, saes: { select: { id: true, name: true }, orderBy: [{ layer: "asc" }, { id: "asc" }], take: MAX_SAES_PER_REQUEST } },
+    where: model === undefined ? { packagePath: { not: null } } : { name: model },
+    select: {
+      id: true, name: true,
+      saes: { where: { path: { not: null } }, select: { id: true, name: true }, orderBy: [{ layer: "asc" }, { id: "asc" }], take: MAX_SAES_PER_REQUEST },
+    },
     orderBy: { id: "asc" },
     take: 2,
   });
-  if (models.length === 0) throw notFound(model === undefined ? "There are no models yet." : `There is no model named ${model}.`);
+  if (models.length === 0) throw notFound(model === undefined ? "There are no models with weights yet." : `There is no model named ${model}.`);
   if (models.length > 1) throw badRequest("Choose a model (or an SAE) to run the text through.");
-  if (models[0].saes.length === 0) throw badRequest(`Model ${models[0].name} has no SAEs yet.`);
+  await requireWeights("Search by inference", models[0].id, []);
+  if (models[0].saes.length === 0) {
+    const browseOnly = await db().sae.count({ where: { modelId: models[0].id, path: null } });
+    if (browseOnly > 0) throw conflict(`Search by inference needs the SAE's weights: every SAE of ${models[0].name} was imported from dashboards only (browse-only). ${NEEDS_WEIGHTS_HINT}`);
+    throw badRequest(`Model ${models[0].name} has no SAEs yet.`);
+  }
   return models[0];
 }
 

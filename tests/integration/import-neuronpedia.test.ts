@@ -102,6 +102,33 @@ describe("a Neuronpedia export import", () => {
     expect(await counts()).toEqual(before);
   }, 60_000);
 
+  it("keeps activations' interval bins (binMin/binMax/binContains) as interval examples, top ones ranked by max", async () => {
+    // Neuronpedia Activation rows as neuronpedia_export.py writes them from SAEDashboard: top records
+    // have binMin −1, interval records their bin and the bin's share of active tokens
+    const saeDir = await writeSae(path.join(root, "sae-bins"), { ...randomSaeTensors(dIn, D_SAE, 9) }, { dIn, dSae: D_SAE });
+    const imported = await importModelAndSaes({ modelDir, saeDirs: [saeDir] });
+    const saeId = imported.saes[0].saeId;
+    const dir = path.join(root, "export-bins");
+    const gz = (rows: unknown[]) => gzipSync(rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    for (const kind of ["features", "activations"]) await mkdir(path.join(dir, kind), { recursive: true });
+    await writeFile(path.join(dir, "features", "batch-0.jsonl.gz"), gz([{ modelId: "fixture", layer: "0-res", index: "1", maxActApprox: 4, frac_nonzero: 0.1 }]));
+    const t = (id: number) => tokenTexts.get(id)!;
+    const row = (values: number[], binMin: number, binMax: number, binContains: number) =>
+      ({ modelId: "fixture", layer: "0-res", index: "1", tokens: values.map((_, i) => t(10 + i)), values, maxValue: Math.max(...values), binMin, binMax, binContains });
+    await writeFile(path.join(dir, "activations", "batch-0.jsonl.gz"), gz([
+      row([0, 0.5, 0], 0, 1, 0.7), row([0, 2, 4], -1, 4, -1), row([0, 3.5, 0], 3, 4, 0.05), row([1, 0, 3], -1, 4, -1), row([0.2, 0, 0], 0, 1, 0.7),
+    ]));
+    const run = await createNeuronpediaRun(saeId, dir);
+    expect((await runNeuronpediaImport(run.id, { owner: "bins" })).status).toBe("done");
+    const feature = await db().feature.findFirstOrThrow({ where: { saeId, index: 1 }, include: { examples: { orderBy: [{ kind: "asc" }, { intervalIndex: "asc" }, { rank: "asc" }] } } });
+    expect(feature.examples.map((e) => [e.kind, e.rank, e.intervalIndex, e.maxValue])).toEqual([
+      ["top", 0, null, 4], ["top", 1, null, 3],
+      ["interval", 0, 0, 0.5], ["interval", 1, 0, 0.2], ["interval", 0, 3, 3.5],
+    ]);
+    expect(feature.intervalShares.slice(0, 1)).toEqual([0.7]);
+    expect(feature.intervalShares[3]).toBeCloseTo(0.05, 6);
+  }, 60_000);
+
   it("rejects a folder that is not an export", async () => {
     const dir = path.join(root, "not-an-export");
     await mkdir(dir, { recursive: true });

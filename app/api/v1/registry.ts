@@ -29,6 +29,7 @@ import "./saes/[saeId]/features/[index]/bookmark/route";
 import "./saes/[saeId]/labelling/next/route";
 import "./saes/[saeId]/labelling/progress/route";
 import "./saes/[saeId]/labels/export/route";
+import "./saes/[saeId]/dashboards/export/route";
 import "./labels/[id]/route";
 import "./labels/[id]/revisions/route";
 import "./labels/[id]/vote/route";

@@ -4,6 +4,7 @@ import { badRequest } from "@/lib/api/errors";
 import { defineRoute } from "@/lib/api/route";
 import { currentLabels, saesOfModel } from "@/lib/db/inference";
 import { inferenceActivations } from "@/lib/inference/client";
+import { requireWeights } from "@/lib/db/weights";
 
 export const dynamic = "force-dynamic";
 
@@ -19,7 +20,7 @@ export const POST = defineRoute({
   scope: "read",
   body: ActivationsBodySchema,
   response: ActivationsResultSchema,
-  errors: [404, 503],
+  errors: [404, 409, 503],
   rateLimit: { limit: 60, windowMs: 60_000 },
   maxBodyBytes: 64 * 1024,
   handler: async ({ body }) => {
@@ -27,6 +28,7 @@ export const POST = defineRoute({
     const known = await saesOfModel(body.modelId, saeIds);
     const missing = saeIds.filter((id) => !known.some((s) => s.id === id));
     if (missing.length) throw badRequest(`SAE ${missing.join(", ")} is not an SAE of model ${body.modelId}.`);
+    await requireWeights("Running text through an SAE", body.modelId, saeIds);
     const result = await inferenceActivations(body);
     const names = new Map(known.map((s) => [s.id, s.name]));
     const saes = await Promise.all(result.saes.map(async (sae) => {

@@ -4,6 +4,7 @@ import { ApiError, badRequest, unauthenticated } from "@/lib/api/errors";
 import { defineRoute } from "@/lib/api/route";
 import { resolveSteeringFeatures, saveSteeringRun, SteeringInputError, typicalHookNorms } from "@/lib/db/steering";
 import { inferenceSteer } from "@/lib/inference/client";
+import { requireWeights } from "@/lib/db/weights";
 import { steeringSettings } from "@/lib/inference/steering-settings";
 import { anonymousSteeringAllowed } from "@/lib/auth/anonymous-steering";
 import { steeringRunPath } from "@/lib/steering/permalink";
@@ -29,13 +30,14 @@ export const POST = defineRoute({
   scope: "read",
   body: SteerBodySchema,
   responseDescription: "text/event-stream of steering events",
-  errors: [404, 503],
+  errors: [404, 409, 503],
   rateLimit: settings.rateLimit,
   maxBodyBytes: 16 * 1024,
   handler: async ({ body, principal, request }) => {
     if (principal.kind === "anonymous" && !(await anonymousSteeringAllowed())) {
       throw unauthenticated("Anonymous steering is off on this server: sign in or use an API key.");
     }
+    await requireWeights("Steering", body.modelId, body.features.map((f) => f.saeId));
     let maxActivations: number[];
     try {
       maxActivations = await resolveSteeringFeatures(body.modelId, body.features);

@@ -10,6 +10,7 @@ import { featureHref, formatActivation, formatDensity, formatMetric, formatPerce
 import { StatusBadge } from "./features/[index]/FeatureDashboard";
 import { decodeSegment } from "@/app/components/segments";
 import { SaeLabellingLinks } from "@/app/components/labels/SaeLabellingLinks";
+import { BrowseOnlyNote } from "@/app/components/BrowseOnlyNote";
 import "@/app/components/browse.css";
 
 export const dynamic = "force-dynamic";
@@ -100,10 +101,11 @@ export default async function SaePage({ params, searchParams }: Params) {
       </nav>
       <h1 id="sae-title">{header.name}</h1>
       <p className="muted" style={{ marginTop: 0 }}>
-        <span className="mono">{header.hookName}</span> · {header.architecture}{header.k ? ` (k=${header.k})` : ""} ·
-        d_in {header.dIn.toLocaleString("en")} · d_sae {header.dSae.toLocaleString("en")}
+        <span className="mono">{header.hookName}</span> · {header.architecture ?? "architecture not known"}{header.k ? ` (k=${header.k})` : ""} ·
+        {header.dIn !== null && <> d_in {header.dIn.toLocaleString("en")} ·</>} d_sae {header.dSae.toLocaleString("en")}
         {header.dashboardCorpus && <> · dashboards on {header.dashboardCorpus}{header.dashboardTokens ? ` (${header.dashboardTokens.toLocaleString("en")} tokens)` : ""}</>}
       </p>
+      {!header.hasWeights && <BrowseOnlyNote />}
       <dl className="metric-grid" aria-label="SAE quality metrics">
         <div className="metric"><dt>L0</dt><dd>{formatMetric(header.l0, 1)}<small>active features per token</small></dd></div>
         <div className="metric"><dt>Explained variance</dt><dd>{formatMetric(header.explainedVariance)}</dd></div>

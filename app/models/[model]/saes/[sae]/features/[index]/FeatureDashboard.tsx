@@ -9,6 +9,7 @@ import { ExampleList } from "@/app/components/ExampleList";
 import { Histogram } from "@/app/components/Histogram";
 import { ProbedHistogram, ProbeProvider } from "@/app/components/probe";
 import { TestYourText } from "./TestYourText";
+import { BrowseOnlyNote } from "@/app/components/BrowseOnlyNote";
 import { LogitBars } from "@/app/components/LogitBars";
 import { densityAsOneIn, featureHref, formatActivation, formatDensity, formatShare } from "@/app/components/format";
 import { storedLogitEffects } from "@/lib/model/logit-effects-convention";
@@ -140,7 +141,9 @@ export function FeatureDashboard({ data, embed = false }: { data: FeaturePageDat
               {!embed && (
                 <section aria-labelledby="test-text">
                   <h2 id="test-text">Test your own text</h2>
-                  <TestYourText modelId={sae.model.id} saeId={sae.id} index={feature.index} maxActivation={feature.maxActivation} />
+                  {sae.hasWeights
+                    ? <TestYourText modelId={sae.model.id} saeId={sae.id} index={feature.index} maxActivation={feature.maxActivation} />
+                    : <BrowseOnlyNote what="Testing your own text" />}
                 </section>
               )}
 

@@ -1,0 +1,21 @@
+-- AlterTable
+ALTER TABLE "Feature" ADD COLUMN     "correlatedCosines" REAL[],
+ADD COLUMN     "correlatedIndices" INTEGER[],
+ADD COLUMN     "correlatedPearson" REAL[];
+
+-- AlterTable
+ALTER TABLE "Model" ALTER COLUMN "architecture" DROP NOT NULL,
+ALTER COLUMN "dModel" DROP NOT NULL,
+ALTER COLUMN "nLayers" DROP NOT NULL,
+ALTER COLUMN "nCtx" DROP NOT NULL,
+ALTER COLUMN "dVocab" DROP NOT NULL,
+ALTER COLUMN "tokenizer" DROP NOT NULL,
+ALTER COLUMN "packagePath" DROP NOT NULL,
+ALTER COLUMN "manifest" DROP NOT NULL;
+
+-- AlterTable
+ALTER TABLE "Sae" ALTER COLUMN "architecture" DROP NOT NULL,
+ALTER COLUMN "dIn" DROP NOT NULL,
+ALTER COLUMN "path" DROP NOT NULL,
+ALTER COLUMN "contentHash" DROP NOT NULL,
+ALTER COLUMN "cfg" DROP NOT NULL;
