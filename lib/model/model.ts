@@ -6,7 +6,8 @@ import { readFile } from "node:fs/promises";
 import { readSafetensors, type SafetensorsFile } from "@/lib/safetensors/safetensors";
 import { createSession, executionProviderPlan, type ExecutionProviderName } from "./execution-provider";
 import { normalizeHooks, type ForwardPhase, type HookFn, type HookSpec, type HookTensor } from "./hooks";
-import { composePieces, decodePiece, GraphComposeError, type ComposedGraph } from "./graph-compose";
+import { fusePiece } from "./fused-pieces";
+import { composePieces, decodePiece, GraphComposeError, type DecodedPiece } from "./graph-compose";
 import { ModelPackageError, READOUT_FILE, readManifest, type ModelManifest } from "./manifest";
 import { gpt2Layout, MODEL_INPUTS, type PackageLayout } from "./package-layout";
 import { planSegments, type Segment } from "./run-plan";
@@ -16,6 +17,12 @@ import { BpeTokenizer, TokenizerError } from "./tokenizer/bpe";
 export interface LoadModelOptions {
   executionProviders?: ExecutionProviderName[];
   intraOpNumThreads?: number;
+  /**
+   * "fused" (default): attention and MLP-in as ONNX Runtime's fused kernels, built from the pieces'
+   * weights; "pieces": the package's own graphs. Both are composed into one graph per segment.
+   * Default from FEATURESCOPE_GRAPH.
+   */
+  graph?: "fused" | "pieces";
 }
 
 export interface ForwardOptions {
@@ -71,10 +78,8 @@ export interface GeneratedSequence {
   finishReason: "eos" | "stop_token" | "length" | "context";
 }
 
-interface LayerCache {
-  key: ort.Tensor;
-  value: ort.Tensor;
-}
+/** The KV cache: one tensor per layout.cache entry. */
+type KvCache = ort.Tensor[];
 
 /** A composed graph for one run segment (pieces start..end), shared by every plan that uses it. */
 interface SegmentSession {
@@ -119,11 +124,20 @@ export class ModelSession {
     if (tokenizer.vocabSize > manifest.dVocab) {
       throw new ModelPackageError("MODEL_TOKENIZER_INVALID", `${dir}: tokenizer has ${tokenizer.vocabSize} tokens but dVocab is ${manifest.dVocab}`);
     }
-    const layout = gpt2Layout(manifest);
-    // every piece is checked (decodes, inputs and outputs as the table says) and the whole model is
-    // composed and loaded once: the graph every plain forward and generation step runs
-    const full = planSegments(layout.pieces, [], [layout.logits, ...layout.cache.flatMap((c) => [c.presentKey, c.presentValue])])[0];
-    const { composed } = await composeSegment(dir, layout, full);
+    // every piece is checked (decodes, inputs and outputs as the package table says); attention and
+    // MLP-in run as fused kernels when their weights are recognised (FEATURESCOPE_GRAPH=pieces runs
+    // the package's own graphs); the whole model is composed and loaded once: the graph every plain
+    // forward and generation step runs
+    const wantFused = (options.graph ?? process.env.FEATURESCOPE_GRAPH ?? "fused") !== "pieces";
+    let layout = gpt2Layout(manifest, { fused: wantFused });
+    const allPieces = { start: 0, end: layout.pieces.length - 1 };
+    let pieces = await readPieces(dir, layout, allPieces, manifest);
+    if (!pieces) {
+      layout = gpt2Layout(manifest, { fused: false });
+      pieces = (await readPieces(dir, layout, allPieces, manifest))!;
+    }
+    const full = planSegments(layout.pieces, [], [layout.logits, ...layout.cache.map((c) => c.present)])[0];
+    const composed = composePieces("model", pieces, full.produced);
     let created;
     try {
       created = await createSession(composed.bytes, {
@@ -144,7 +158,9 @@ export class ModelSession {
     let entry = this.segments.get(key);
     if (!entry) {
       entry = (async () => {
-        const { composed } = await composeSegment(this.dir, this.layout, segment);
+        const pieces = await readPieces(this.dir, this.layout, segment, this.manifest);
+        if (!pieces) throw new ModelPackageError("MODEL_GRAPH_INVALID", `${this.dir}: pieces changed on disk since the model was loaded`);
+        const composed = composePieces(`segment ${segmentKey(segment)}`, pieces, segment.produced);
         const { session } = await createSession(composed.bytes, { executionProviders: [this.executionProvider], intraOpNumThreads: this.intraOpNumThreads });
         return { session, running: 0, lastUsed: 0 };
       })();
@@ -221,12 +237,11 @@ export class ModelSession {
     for (const name of names) this.hookWidth(name);
   }
 
-  private emptyCache(batch: number): LayerCache[] {
-    const { nHeads, dHead, nLayers } = this.manifest;
-    return Array.from({ length: nLayers }, () => ({
-      key: new ort.Tensor("float32", new Float32Array(0), [batch, nHeads, 0, dHead]),
-      value: new ort.Tensor("float32", new Float32Array(0), [batch, nHeads, 0, dHead]),
-    }));
+  private emptyCache(batch: number): KvCache {
+    return this.layout.cache.map((c) => {
+      const dims = c.dims(batch, 0);
+      return new ort.Tensor("float32", new Float32Array(0), dims);
+    });
   }
 
   /**
@@ -241,7 +256,7 @@ export class ModelSession {
     attentionMask: Float32Array;
     batch: number;
     seqLen: number;
-    cache: LayerCache[];
+    cache: KvCache;
     hooks: Map<string, HookFn[]>;
     capture: Set<string>;
     captured: Record<string, Float32Array>;
@@ -249,10 +264,10 @@ export class ModelSession {
     stepIndex: number;
     wantLogits: boolean;
     wantCache: boolean;
-  }): Promise<{ logits?: Float32Array; cache: LayerCache[] }> {
+  }): Promise<{ logits?: Float32Array; cache: KvCache }> {
     const { batch, seqLen, hooks, capture, captured } = args;
     const { layout } = this;
-    const pastLength = args.cache[0]?.key.dims[2] ?? 0;
+    const pastLength = args.cache[0]?.dims[layout.cache[0].lengthAxis] ?? 0;
     const totalLength = pastLength + seqLen;
     const tokenMask = args.attentionMask.length === batch * seqLen
       ? args.attentionMask
@@ -269,17 +284,14 @@ export class ModelSession {
     const cuts = new Set([...hooks.keys()].map((h) => layout.hookTensor[h]));
     const wanted = [...capture].map((h) => layout.hookTensor[h]);
     if (args.wantLogits) wanted.push(layout.logits);
-    if (args.wantCache) for (const c of layout.cache) wanted.push(c.presentKey, c.presentValue);
+    if (args.wantCache) for (const c of layout.cache) wanted.push(c.present);
     const segments = planSegments(layout.pieces, cuts, wanted);
 
     const values = new Map<string, ort.Tensor>();
     values.set(MODEL_INPUTS.ids, new ort.Tensor("int64", args.ids, [batch, seqLen]));
     values.set(MODEL_INPUTS.positions, new ort.Tensor("int64", BigInt64Array.from(args.positions, (p) => BigInt(p)), [batch, seqLen]));
     values.set(MODEL_INPUTS.mask, new ort.Tensor("float32", args.attentionMask, [batch, totalLength]));
-    layout.cache.forEach((c, layer) => {
-      values.set(c.pastKey, args.cache[layer].key);
-      values.set(c.pastValue, args.cache[layer].value);
-    });
+    layout.cache.forEach((c, i) => values.set(c.past, args.cache[i]));
 
     /** Hook functions and captures at one fetched tensor, in hook order (aliases in turn). */
     const atTensor = async (tensorName: string, tensor: ort.Tensor): Promise<void> => {
@@ -332,7 +344,7 @@ export class ModelSession {
       for (const name of segment.fetch) await atTensor(name, values.get(name)!);
     }
     const cache = args.wantCache
-      ? layout.cache.map((c) => ({ key: values.get(c.presentKey)!, value: values.get(c.presentValue)! }))
+      ? layout.cache.map((c) => values.get(c.present)!)
       : [];
     if (!args.wantLogits) return { cache };
     const logits = values.get(layout.logits)!;
@@ -460,18 +472,29 @@ function segmentKey(segment: Pick<Segment, "start" | "end">): string {
   return `${segment.start}-${segment.end}`;
 }
 
-/** Reads pieces start..end of the package and composes them into one graph declaring every tensor they write. */
-async function composeSegment(dir: string, layout: PackageLayout, segment: Segment): Promise<{ composed: ComposedGraph }> {
-  const pieces = [];
-  for (const spec of layout.pieces.slice(segment.start, segment.end + 1)) {
+/**
+ * Reads pieces start..end of the package, checks each against the package table, and returns them
+ * as the layout runs them (fused when the layout is); undefined when a piece cannot be fused.
+ */
+async function readPieces(dir: string, layout: PackageLayout, range: { start: number; end: number }, manifest: ModelManifest): Promise<DecodedPiece[] | undefined> {
+  const pieces: DecodedPiece[] = [];
+  for (let i = range.start; i <= range.end; i++) {
+    let piece: DecodedPiece;
     try {
-      pieces.push(decodePiece(spec, await readFile(path.join(dir, spec.file))));
+      piece = decodePiece(layout.files[i], await readFile(path.join(dir, layout.files[i].file)));
     } catch (error) {
       if (error instanceof GraphComposeError) throw new ModelPackageError("MODEL_GRAPH_INVALID", `${dir}/${error.message}`, { cause: error });
       throw error;
     }
+    if (!layout.fused) {
+      pieces.push(piece);
+      continue;
+    }
+    const fused = fusePiece(piece, layout.pieces[i], manifest);
+    if (!fused) return undefined;
+    pieces.push(fused);
   }
-  return { composed: composePieces(`segment ${segmentKey(segment)}`, pieces, segment.produced) };
+  return pieces;
 }
 
 function leftPad(sequences: readonly (readonly number[])[], seqLen: number, padId: number) {
