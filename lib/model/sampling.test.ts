@@ -7,12 +7,13 @@ import { SeededRandom, sampleToken, sampleTokenFullSort } from "./sampling";
 
 function randomRow(random: () => number, n: number): Float32Array {
   const row = new Float32Array(n);
-  const style = Math.floor(random() * 4);
+  const style = Math.floor(random() * 5);
   for (let i = 0; i < n; i++) {
     if (style === 0) row[i] = (random() - 0.5) * 20; // spread out
     else if (style === 1) row[i] = Math.round((random() - 0.5) * 6); // many exact ties
     else if (style === 2) row[i] = random() < 0.02 ? 8 + random() : (random() - 0.5) * 4; // a few peaks
-    else row[i] = random() < 0.3 ? -Infinity : (random() - 0.5) * 10; // masked entries
+    else if (style === 3) row[i] = random() < 0.3 ? -Infinity : (random() - 0.5) * 10; // masked entries
+    else row[i] = random() < 0.05 ? 4 + Math.floor(random() * 2) : -8 + random(); // a few tied peaks
   }
   if (style === 3 && row.every((v) => v === -Infinity)) row[0] = 0;
   return row;
@@ -25,7 +26,7 @@ describe("sampleToken (fast) against sampleTokenFullSort (definition)", () => {
     const topPs = [0.01, 0.2, 0.5, 0.9, 0.95, 0.999, 1];
     let checked = 0;
     for (let trial = 0; trial < 400; trial++) {
-      const n = 1 + Math.floor(random() * (trial % 10 === 0 ? 3000 : 300));
+      const n = 1 + Math.floor(random() * (trial % 10 === 0 ? 3000 : 400));
       const row = randomRow(random, n);
       const options = { temperature: temperatures[trial % temperatures.length], topP: topPs[Math.floor(random() * topPs.length)] };
       const seed = Math.floor(random() * 2 ** 31);
