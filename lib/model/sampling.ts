@@ -112,15 +112,18 @@ export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions,
       // the ordered sum may differ from this one in the last bits; ask for clear room
       if (mass < topP + 1e-9) continue;
       candidates.sort((a, b) => logProbs[b] - logProbs[a] || a - b);
-      const token = walk(candidates.length, (r) => logProbs[candidates[r]], (r) => candidates[r], topP, u);
+      const token = walk(candidates.length, (r) => Math.exp(logProbs[candidates[r]]), (r) => candidates[r], topP, u);
       if (token !== undefined) return token;
       break;
     }
   }
-  const sorted = Float64Array.from(logProbs.subarray(0, n)).sort();
-  // rank r (0 = most probable) holds sorted[n − 1 − r]; its token is the k-th id, in id order,
-  // among the tokens with that value, k being r minus the first rank of the value
-  const value = (r: number) => sorted[n - 1 - r];
+  const sorted = Float64Array.from(logProbs.subarray(0, n)).sort().reverse();
+  // rank r (0 = most probable) holds sorted[r]; its token is the k-th id, in id order, among the
+  // tokens with that value, k being r minus the first rank of the value
+  const value = (r: number) => sorted[r];
+  // one exp per rank, reused by the nucleus, the total and the draw (Math.exp is deterministic)
+  const probs = new Float64Array(n);
+  for (let r = 0; r < n; r++) probs[r] = Math.exp(sorted[r]);
   const tokenAt = (r: number) => {
     const v = value(r);
     let first = r;
@@ -129,21 +132,21 @@ export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions,
     for (let i = 0; i < n; i++) if (logProbs[i] === v && k-- === 0) return i;
     throw new Error("sampleToken: sorted value not found");
   };
-  return walk(n, value, tokenAt, topP, u, true)!;
+  return walk(n, (r) => probs[r], tokenAt, topP, u, true)!;
 }
 
 /**
- * The reference's nucleus and draw over ranks 0…count−1 (value(r): log-probability at rank r).
+ * The reference's nucleus and draw over ranks 0…count−1 (prob(r): exp of the log-probability at rank r).
  * Over a subset of the ranks (`complete` false), undefined when its mass stays below top-p; over
  * all of them the reference then keeps every rank.
  */
-function walk(count: number, value: (r: number) => number, tokenAt: (r: number) => number, topP: number, u: number, complete = false): number | undefined {
+function walk(count: number, prob: (r: number) => number, tokenAt: (r: number) => number, topP: number, u: number, complete = false): number | undefined {
   let kept = count;
   if (topP < 1) {
     let mass = 0;
     let reached = false;
     for (let r = 0; r < count; r++) {
-      mass += Math.exp(value(r));
+      mass += prob(r);
       if (mass >= topP) {
         kept = r + 1;
         reached = true;
@@ -153,10 +156,10 @@ function walk(count: number, value: (r: number) => number, tokenAt: (r: number) 
     if (!reached && !complete) return undefined;
   }
   let total = 0;
-  for (let r = 0; r < kept; r++) total += Math.exp(value(r));
+  for (let r = 0; r < kept; r++) total += prob(r);
   let target = u * total;
   for (let r = 0; r < kept; r++) {
-    target -= Math.exp(value(r));
+    target -= prob(r);
     if (target < 0) return tokenAt(r);
   }
   return tokenAt(kept - 1);
