@@ -45,8 +45,11 @@ export class TorchReference {
         ...process.env,
         OMP_NUM_THREADS: String(threads),
         OPENBLAS_NUM_THREADS: String(threads),
-        // passive waits, as ORT's intra-op threads here (FEATURESCOPE_ORT_SPINNING unset)
+        // passive waits, as ORT's intra-op threads here (FEATURESCOPE_ORT_SPINNING unset). OpenBLAS's
+        // own threads spin 2^28 cycles after each call by default: between interleaved rounds that
+        // stole the cores from the ONNX Runtime round that followed (forward measured 2–4× slower)
         OMP_WAIT_POLICY: process.env.FEATURESCOPE_ORT_SPINNING === "1" ? "ACTIVE" : "PASSIVE",
+        ...(process.env.FEATURESCOPE_ORT_SPINNING === "1" ? {} : { OPENBLAS_THREAD_TIMEOUT: "4" }),
       },
     });
     child.stderr.on("data", (chunk) => process.stderr.write(chunk));
