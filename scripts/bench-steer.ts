@@ -25,6 +25,7 @@ import { fixtureSae } from "@/lib/sae/fixtures";
 import { loadSae } from "@/lib/sae/load";
 import type { Sae } from "@/lib/sae/sae";
 import { writeBenchmarkSection } from "./lib/benchmarks-doc";
+import { ratioWithheld } from "./lib/torch-reference";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const argv = process.argv.slice(2);
@@ -274,11 +275,17 @@ async function main() {
       await randomModel.dispose();
       const job = path.join(tmp, "job.json");
       await writeFile(job, JSON.stringify({ threads, config: fixture.config, weights: weightsPath, sae: path.join(randomSaeDir, "sae_weights.safetensors"), saeK: 32, hook, prompt: ids, newTokens: NEW_TOKENS, rounds: ROUNDS, feature: f.index, clampValue: CLAMP_MULTIPLE * f.maxActivation }));
-      const output = execFileSync("/usr/bin/python3", [path.join(root, "scripts/bench/torch_steer.py"), job], { encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, OMP_WAIT_POLICY: "PASSIVE" } });
+      const output = execFileSync("/usr/bin/python3", [path.join(root, "scripts/bench/torch_steer.py"), job], {
+        encoding: "utf8", maxBuffer: 1 << 26,
+        env: { ...process.env, OMP_WAIT_POLICY: "PASSIVE", OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
+      });
       const torch = JSON.parse(output.trim().split("\n").pop()!);
+      const withheld = ratioWithheld(torch, threads);
       const rows: Row[] = [...ortRows, { label: `PyTorch ${torch.torch}, default`, ttftMs: torch.default.ttftMs, tokensPerSecond: torch.default.tokensPerSecond }, { label: `PyTorch ${torch.torch}, clamp`, ttftMs: torch.steered.ttftMs, tokensPerSecond: torch.steered.tokensPerSecond }];
       torchTable = table(rows, new Map([[rows[1].label, rows[0]], [rows[3].label, rows[2]]]));
-      torchNote = `Same random weights, prompt and feature (batch 1, ${NEW_TOKENS} tokens; PyTorch greedy, ORT sampled — sampling costs microseconds). ONNX Runtime ÷ PyTorch tokens/s: default ${fmt(rows[0].tokensPerSecond / rows[2].tokensPerSecond, 2)}×, steered ${fmt(rows[1].tokensPerSecond / rows[3].tokensPerSecond, 2)}×.`;
+      torchNote = `Same random weights, prompt and feature (batch 1, ${NEW_TOKENS} tokens; PyTorch greedy, ORT sampled); PyTorch on ${torch.blas} (${torch.blasPath}), ${torch.threads} threads. ` + (withheld
+        ? `Ratios withheld: ${withheld}.`
+        : `ONNX Runtime ÷ PyTorch tokens/s: default ${fmt(rows[0].tokensPerSecond / rows[2].tokensPerSecond, 2)}×, steered ${fmt(rows[1].tokensPerSecond / rows[3].tokensPerSecond, 2)}×.`);
       say("\nNext to PyTorch (random weights of the same size):\n");
       say(torchTable);
       say(`\n${torchNote}`);

@@ -19,6 +19,7 @@ describe("execution provider selection", () => {
     expect(planExecutionProviders({ override: "cpu", backends: withCuda, cudaProviderInstalled: true }).order).toEqual(["cpu"]);
     expect(planExecutionProviders({ override: "CUDA", backends: cpuOnly, cudaProviderInstalled: false }).order).toEqual(["cuda", "cpu"]);
     expect(planExecutionProviders({ override: "auto", backends: cpuOnly, cudaProviderInstalled: false }).order).toEqual(["cpu"]);
+    expect(planExecutionProviders({ override: "webgpu", backends: cpuOnly, cudaProviderInstalled: false }).order).toEqual(["webgpu", "cpu"]);
     expect(() => planExecutionProviders({ override: "tpu", backends: cpuOnly, cudaProviderInstalled: false })).toThrow(/FEATURESCOPE_EP/);
   });
 

@@ -5,10 +5,14 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 
-export type ExecutionProviderName = "cuda" | "cpu";
+/**
+ * "webgpu" is bundled in onnxruntime-node's Linux binaries (Dawn over Vulkan, no download); it needs
+ * a GPU with a Vulkan driver, and is only tried when FEATURESCOPE_EP=webgpu (docs/RUNTIME.md).
+ */
+export type ExecutionProviderName = "cuda" | "webgpu" | "cpu";
 
 export interface ExecutionProviderEnvironment {
-  /** FEATURESCOPE_EP: "cuda", "cpu", "auto" or unset. */
+  /** FEATURESCOPE_EP: "cuda", "webgpu", "cpu", "auto" or unset. */
   override?: string;
   /** What onnxruntime-node's listSupportedBackends() reports. */
   backends: Array<{ name: string; bundled: boolean }>;
@@ -34,8 +38,11 @@ export function planExecutionProviders(env: ExecutionProviderEnvironment): Execu
         (env.cudaProviderInstalled ? "" : " (CUDA provider library not found beside the binding; will fall back to CPU if it fails)"),
     };
   }
+  if (override === "webgpu") {
+    return { order: ["webgpu", "cpu"], reason: "FEATURESCOPE_EP=webgpu (falls back to CPU when no WebGPU adapter is found)" };
+  }
   if (override && override !== "auto") {
-    throw new Error(`FEATURESCOPE_EP must be "cuda", "cpu" or "auto", got "${env.override}"`);
+    throw new Error(`FEATURESCOPE_EP must be "cuda", "webgpu", "cpu" or "auto", got "${env.override}"`);
   }
   if (!cudaListed) return { order: ["cpu"], reason: "this onnxruntime-node build has no CUDA backend" };
   if (!env.cudaProviderInstalled) {

@@ -97,6 +97,44 @@ describe("model package session", () => {
     });
     expect(follower.logprobs[0]).toBeCloseTo(logSoftmax(stepLogits[0])[source.tokens[0]], 5);
     await expect(model.generate([prompt, model.encode("a")], { maxNewTokens: 1, follow: [null, 0] })).rejects.toThrow(/same length/);
+  it("runs the package's own graphs and the fused kernels to the same logits, hooks and KV-cached steps", async () => {
+    const pieces = await loadModelPackage(dir, { executionProviders: ["cpu"], graph: "pieces" });
+    try {
+      expect(model.layout.fused).toBe(true);
+      expect(pieces.layout.fused).toBe(false);
+      const a = model.encode("the cat sat on the mat");
+      const b = model.encode("rat");
+      const hooks = Object.keys(model.hooks);
+      const fused = await model.forward([a, b], { capture: hooks });
+      const plain = await pieces.forward([a, b], { capture: hooks });
+      // real tokens only: padding positions hold whatever each graph computes there
+      for (const row of [0, 1]) {
+        expect(maxDiff(tokenRows(fused, fused.logits!, row), tokenRows(plain, plain.logits!, row))).toBeLessThan(1e-5);
+        for (const hook of hooks) expect(maxDiff(tokenRows(fused, fused.activations[hook], row), tokenRows(plain, plain.activations[hook], row))).toBeLessThan(1e-5);
+      }
+      const settings = { maxNewTokens: 6, temperature: 0.8, seed: 5, stopAtEos: false };
+      const [x] = await model.generate([a, b], settings);
+      const [y] = await pieces.generate([a, b], settings);
+      expect(x.tokens).toEqual(y.tokens);
+    } finally {
+      await pieces.dispose();
+    }
+  });
+
+  it("gives the same outputs when a hook function cuts the graph as when none does", async () => {
+    const ids = [model.encode("the cat sat"), model.encode("the mat sat")];
+    expect(ids[0].length).toBe(ids[1].length); // no padding: every position is compared
+    const hook = "blocks.0.hook_resid_mid";
+    const plain = await model.forward(ids, { capture: [hook, "blocks.1.hook_resid_post"] });
+    let calls = 0;
+    const cut = await model.forward(ids, { capture: [hook, "blocks.1.hook_resid_post"], hooks: { [hook]: () => void (calls += 1) } });
+    expect(calls).toBe(1);
+    expect(maxDiff(cut.logits!, plain.logits!)).toBe(0);
+    expect(maxDiff(cut.activations[hook], plain.activations[hook])).toBe(0);
+    // a hook read without logits stops early and returns the same values
+    const early = await model.forward(ids, { capture: [hook], logits: "none" });
+    expect(early.logits).toBeUndefined();
+    expect(maxDiff(early.activations[hook], plain.activations[hook])).toBe(0);
   });
 
   it("same seed → same tokens; sampling respects top-p", async () => {

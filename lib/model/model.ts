@@ -2,16 +2,27 @@
 // hook read-out/edits between graphs, and KV-cached generation with seeded sampling.
 import path from "node:path";
 import * as ort from "onnxruntime-node";
+import { readFile } from "node:fs/promises";
 import { readSafetensors, type SafetensorsFile } from "@/lib/safetensors/safetensors";
 import { createSession, executionProviderPlan, type ExecutionProviderName } from "./execution-provider";
 import { normalizeHooks, type ForwardPhase, type HookFn, type HookSpec, type HookTensor } from "./hooks";
+import { fusePiece } from "./fused-pieces";
+import { composePieces, decodePiece, GraphComposeError, type DecodedPiece } from "./graph-compose";
 import { ModelPackageError, READOUT_FILE, readManifest, type ModelManifest } from "./manifest";
+import { gpt2Layout, MODEL_INPUTS, type PackageLayout } from "./package-layout";
+import { planSegments, type Segment } from "./run-plan";
 import { SeededRandom, logNormalizer, sampleToken, type SamplingOptions } from "./sampling";
 import { BpeTokenizer, TokenizerError } from "./tokenizer/bpe";
 
 export interface LoadModelOptions {
   executionProviders?: ExecutionProviderName[];
   intraOpNumThreads?: number;
+  /**
+   * "fused" (default): attention and MLP-in as ONNX Runtime's fused kernels, built from the pieces'
+   * weights; "pieces": the package's own graphs. Both are composed into one graph per segment.
+   * Default from FEATURESCOPE_GRAPH.
+   */
+  graph?: "fused" | "pieces";
 }
 
 export interface ForwardOptions {
@@ -74,41 +85,38 @@ export interface GeneratedSequence {
   finishReason: "eos" | "stop_token" | "length" | "context";
 }
 
-interface LayerCache {
-  key: ort.Tensor;
-  value: ort.Tensor;
+/** The KV cache: one tensor per layout.cache entry. */
+type KvCache = ort.Tensor[];
+
+/** A composed graph for one run segment (pieces start..end), shared by every plan that uses it. */
+interface SegmentSession {
+  session: ort.InferenceSession;
+  running: number;
+  lastUsed: number;
 }
 
-interface GraphSessions {
-  embed: ort.InferenceSession;
-  attn: ort.InferenceSession[];
-  mlpIn: ort.InferenceSession[];
-  mlpOut: ort.InferenceSession[];
-  unembed: ort.InferenceSession;
-}
-
-const GRAPH_IO: Record<string, { inputs: string[]; outputs: string[] }> = {
-  embed: { inputs: ["input_ids", "position_ids"], outputs: ["resid"] },
-  attn: { inputs: ["resid_pre", "attention_mask", "past_key", "past_value"], outputs: ["resid_mid", "present_key", "present_value"] },
-  mlp_in: { inputs: ["resid_mid"], outputs: ["mlp_post"] },
-  mlp_out: { inputs: ["resid_mid", "mlp_post"], outputs: ["resid_post"] },
-  unembed: { inputs: ["resid"], outputs: ["logits"] },
-};
+/** Composed segment sessions kept per model beyond the full graph; the least recently used idle one goes first. */
+const MAX_SEGMENT_SESSIONS = 12;
 
 export class ModelSession {
   readonly manifest: ModelManifest;
   readonly tokenizer: BpeTokenizer;
   readonly dir: string;
   readonly executionProvider: ExecutionProviderName;
-  private readonly sessions: GraphSessions;
+  /** The pieces' wiring: which global tensor (hook, KV cache, logits) each piece reads and writes. */
+  readonly layout: PackageLayout;
+  private readonly segments = new Map<string, Promise<SegmentSession>>();
+  private readonly intraOpNumThreads?: number;
   private readout?: SafetensorsFile;
+  private useCounter = 0;
 
-  private constructor(dir: string, manifest: ModelManifest, tokenizer: BpeTokenizer, sessions: GraphSessions, provider: ExecutionProviderName) {
+  private constructor(dir: string, manifest: ModelManifest, tokenizer: BpeTokenizer, layout: PackageLayout, provider: ExecutionProviderName, intraOpNumThreads?: number) {
     this.dir = dir;
     this.manifest = manifest;
     this.tokenizer = tokenizer;
-    this.sessions = sessions;
+    this.layout = layout;
     this.executionProvider = provider;
+    this.intraOpNumThreads = intraOpNumThreads;
   }
 
   static async load(dir: string, options: LoadModelOptions = {}): Promise<ModelSession> {
@@ -120,41 +128,71 @@ export class ModelSession {
       if (error instanceof TokenizerError) throw new ModelPackageError("MODEL_TOKENIZER_INVALID", error.message, { cause: error });
       throw error;
     }
-    let provider: ExecutionProviderName | undefined;
-    const open = async (file: string, kind: keyof typeof GRAPH_IO): Promise<ort.InferenceSession> => {
-      const order = provider ? [provider] : options.executionProviders ?? executionProviderPlan().order;
-      let created;
-      try {
-        created = await createSession(path.join(dir, file), { executionProviders: order, intraOpNumThreads: options.intraOpNumThreads });
-      } catch (error) {
-        throw new ModelPackageError("MODEL_GRAPH_INVALID", `${dir}/${file}: ONNX Runtime cannot load it (${(error as Error).message})`, { cause: error });
-      }
-      provider ??= created.executionProvider;
-      const { inputs, outputs } = GRAPH_IO[kind];
-      const missingIn = inputs.filter((name) => !created.session.inputNames.includes(name));
-      const missingOut = outputs.filter((name) => !created.session.outputNames.includes(name));
-      if (missingIn.length || missingOut.length) {
-        throw new ModelPackageError(
-          "MODEL_GRAPH_INVALID",
-          `${dir}/${file}: expected inputs [${inputs}] and outputs [${outputs}], has inputs [${created.session.inputNames}] and outputs [${created.session.outputNames}]`,
-        );
-      }
-      return created.session;
-    };
-    const embed = await open("embed.onnx", "embed");
-    const attn: ort.InferenceSession[] = [];
-    const mlpIn: ort.InferenceSession[] = [];
-    const mlpOut: ort.InferenceSession[] = [];
-    for (let layer = 0; layer < manifest.nLayers; layer++) {
-      attn.push(await open(`blocks.${layer}.attn.onnx`, "attn"));
-      mlpIn.push(await open(`blocks.${layer}.mlp_in.onnx`, "mlp_in"));
-      mlpOut.push(await open(`blocks.${layer}.mlp_out.onnx`, "mlp_out"));
-    }
-    const unembed = await open("unembed.onnx", "unembed");
     if (tokenizer.vocabSize > manifest.dVocab) {
       throw new ModelPackageError("MODEL_TOKENIZER_INVALID", `${dir}: tokenizer has ${tokenizer.vocabSize} tokens but dVocab is ${manifest.dVocab}`);
     }
-    return new ModelSession(dir, manifest, tokenizer, { embed, attn, mlpIn, mlpOut, unembed }, provider!);
+    // every piece is checked (decodes, inputs and outputs as the package table says); attention and
+    // MLP-in run as fused kernels when their weights are recognised (FEATURESCOPE_GRAPH=pieces runs
+    // the package's own graphs); the whole model is composed and loaded once: the graph every plain
+    // forward and generation step runs
+    const wantFused = (options.graph ?? process.env.FEATURESCOPE_GRAPH ?? "fused") !== "pieces";
+    let layout = gpt2Layout(manifest, { fused: wantFused });
+    const allPieces = { start: 0, end: layout.pieces.length - 1 };
+    let pieces = await readPieces(dir, layout, allPieces, manifest);
+    if (!pieces) {
+      layout = gpt2Layout(manifest, { fused: false });
+      pieces = (await readPieces(dir, layout, allPieces, manifest))!;
+    }
+    const full = planSegments(layout.pieces, [], [layout.logits, ...layout.cache.map((c) => c.present)])[0];
+    const composed = composePieces("model", pieces, full.produced);
+    let created;
+    try {
+      created = await createSession(composed.bytes, {
+        executionProviders: options.executionProviders ?? executionProviderPlan().order,
+        intraOpNumThreads: options.intraOpNumThreads,
+      });
+    } catch (error) {
+      throw new ModelPackageError("MODEL_GRAPH_INVALID", `${dir}: ONNX Runtime cannot load the composed model graph (${(error as Error).message})`, { cause: error });
+    }
+    const model = new ModelSession(dir, manifest, tokenizer, layout, created.executionProvider, options.intraOpNumThreads);
+    model.segments.set(segmentKey(full), Promise.resolve({ session: created.session, running: 0, lastUsed: 0 }));
+    return model;
+  }
+
+  /** The session for a segment, composed and created on first use. */
+  private async segmentSession(segment: Segment): Promise<SegmentSession> {
+    const key = segmentKey(segment);
+    let entry = this.segments.get(key);
+    if (!entry) {
+      entry = (async () => {
+        const pieces = await readPieces(this.dir, this.layout, segment, this.manifest);
+        if (!pieces) throw new ModelPackageError("MODEL_GRAPH_INVALID", `${this.dir}: pieces changed on disk since the model was loaded`);
+        const composed = composePieces(`segment ${segmentKey(segment)}`, pieces, segment.produced);
+        const { session } = await createSession(composed.bytes, { executionProviders: [this.executionProvider], intraOpNumThreads: this.intraOpNumThreads });
+        return { session, running: 0, lastUsed: 0 };
+      })();
+      this.segments.set(key, entry);
+      entry.catch(() => this.segments.delete(key));
+      await this.evictIdleSegments(key);
+    }
+    const segmentSession = await entry;
+    segmentSession.lastUsed = ++this.useCounter;
+    return segmentSession;
+  }
+
+  private async evictIdleSegments(keep: string): Promise<void> {
+    if (this.segments.size <= MAX_SEGMENT_SESSIONS + 1) return;
+    const full = segmentKey({ start: 0, end: this.layout.pieces.length - 1 });
+    let oldest: { key: string; s: SegmentSession } | undefined;
+    for (const [key, promise] of this.segments) {
+      if (key === keep || key === full) continue;
+      const s = await promise.catch(() => undefined);
+      if (s && s.running === 0 && (!oldest || s.lastUsed < oldest.s.lastUsed)) oldest = { key, s };
+    }
+    if (oldest) {
+      this.segments.delete(oldest.key);
+      await oldest.s.session.release();
+    }
   }
 
   /** Hook name → width for every hook this package serves. */
@@ -206,17 +244,18 @@ export class ModelSession {
     for (const name of names) this.hookWidth(name);
   }
 
-  private emptyCache(batch: number): LayerCache[] {
-    const { nHeads, dHead, nLayers } = this.manifest;
-    return Array.from({ length: nLayers }, () => ({
-      key: new ort.Tensor("float32", new Float32Array(0), [batch, nHeads, 0, dHead]),
-      value: new ort.Tensor("float32", new Float32Array(0), [batch, nHeads, 0, dHead]),
-    }));
+  private emptyCache(batch: number): KvCache {
+    return this.layout.cache.map((c) => {
+      const dims = c.dims(batch, 0);
+      return new ort.Tensor("float32", new Float32Array(0), dims);
+    });
   }
 
   /**
-   * One pass through every graph for `seqLen` new positions per row. Applies hooks at each hook
-   * between graphs, records captures, and returns logits [batch, seqLen, dVocab] and the new cache.
+   * One step for `seqLen` new positions per row: as few session runs as the hooks allow (one when
+   * no hook function is given; cut after each tensor a hook function edits), stopping after the
+   * last piece whose output is wanted. Records captures; returns logits [batch, seqLen, dVocab]
+   * and the new cache when asked.
    */
   private async step(args: {
     ids: BigInt64Array;
@@ -224,17 +263,18 @@ export class ModelSession {
     attentionMask: Float32Array;
     batch: number;
     seqLen: number;
-    cache: LayerCache[];
+    cache: KvCache;
     hooks: Map<string, HookFn[]>;
     capture: Set<string>;
     captured: Record<string, Float32Array>;
     phase: ForwardPhase;
     stepIndex: number;
     wantLogits: boolean;
-  }): Promise<{ logits?: Float32Array; cache: LayerCache[] }> {
+    wantCache: boolean;
+  }): Promise<{ logits?: Float32Array; cache: KvCache }> {
     const { batch, seqLen, hooks, capture, captured } = args;
-    const { dModel, nLayers } = this.manifest;
-    const pastLength = args.cache[0]?.key.dims[2] ?? 0;
+    const { layout } = this;
+    const pastLength = args.cache[0]?.dims[layout.cache[0].lengthAxis] ?? 0;
     const totalLength = pastLength + seqLen;
     const tokenMask = args.attentionMask.length === batch * seqLen
       ? args.attentionMask
@@ -243,20 +283,35 @@ export class ModelSession {
           for (let b = 0; b < batch; b++) mask.set(args.attentionMask.subarray(b * totalLength + pastLength, (b + 1) * totalLength), b * seqLen);
           return mask;
         })();
-
     const padding = tokenMask.includes(0);
-    const atHook = async (hookName: string, tensor: ort.Tensor): Promise<ort.Tensor> => {
-      const fns = hooks.get(hookName);
+    const zeroPadding = (data: Float32Array, width: number) => {
+      for (let i = 0; i < tokenMask.length; i++) if (tokenMask[i] === 0) data.fill(0, i * width, (i + 1) * width);
+    };
+
+    const cuts = new Set([...hooks.keys()].map((h) => layout.hookTensor[h]));
+    const wanted = [...capture].map((h) => layout.hookTensor[h]);
+    if (args.wantLogits) wanted.push(layout.logits);
+    if (args.wantCache) for (const c of layout.cache) wanted.push(c.present);
+    const segments = planSegments(layout.pieces, cuts, wanted);
+
+    const values = new Map<string, ort.Tensor>();
+    values.set(MODEL_INPUTS.ids, new ort.Tensor("int64", args.ids, [batch, seqLen]));
+    values.set(MODEL_INPUTS.positions, new ort.Tensor("int64", BigInt64Array.from(args.positions, (p) => BigInt(p)), [batch, seqLen]));
+    values.set(MODEL_INPUTS.mask, new ort.Tensor("float32", args.attentionMask, [batch, totalLength]));
+    layout.cache.forEach((c, i) => values.set(c.past, args.cache[i]));
+
+    /** Hook functions and captures at one fetched tensor, in hook order (aliases in turn). */
+    const atTensor = async (tensorName: string, tensor: ort.Tensor): Promise<void> => {
+      const names = layout.tensorHooks[tensorName];
+      if (!names) return;
       let data = tensor.data as Float32Array;
-      if (padding) {
-        // A padding query attends to nothing; graphs that mask with −∞ give it NaN, and NaN values
-        // at padded keys would poison real tokens through 0·NaN in the next layer. Zero them.
-        const width = tensor.dims[2];
-        for (let i = 0; i < tokenMask.length; i++) if (tokenMask[i] === 0) data.fill(0, i * width, (i + 1) * width);
-      }
-      if (fns) {
-        const width = tensor.dims[2];
-        for (const fn of fns) {
+      const width = tensor.dims[2];
+      // padding positions are finite garbage inside the graphs (masked with −1e9); hook functions
+      // and captures see zeros there, as they always have
+      if (padding) zeroPadding(data, width);
+      let edited = false;
+      for (const hookName of names) {
+        for (const fn of hooks.get(hookName) ?? []) {
           const view: HookTensor = {
             hookName, data, batch, seqLen, width, tokenMask, positions: args.positions, pastLength,
             phase: args.phase, step: args.stepIndex,
@@ -270,36 +325,38 @@ export class ModelSession {
           } else if (view.data !== data) {
             data = view.data;
           }
+          edited = true;
         }
+        if (capture.has(hookName)) captured[hookName] = appendPositions(captured[hookName], data, batch, seqLen);
       }
-      if (capture.has(hookName)) captured[hookName] = appendPositions(captured[hookName], data, batch, seqLen);
-      return fns && data !== tensor.data ? new ort.Tensor("float32", data, tensor.dims) : tensor;
+      if (edited) {
+        // a hook may have written NaN at padding; the next graph must not see it (0·NaN in attention)
+        if (padding) zeroPadding(data, width);
+        values.set(tensorName, data === tensor.data ? tensor : new ort.Tensor("float32", data, tensor.dims));
+      }
     };
 
-    const positions64 = BigInt64Array.from(args.positions, (p) => BigInt(p));
-    const embedded = await this.sessions.embed.run({
-      input_ids: new ort.Tensor("int64", args.ids, [batch, seqLen]),
-      position_ids: new ort.Tensor("int64", positions64, [batch, seqLen]),
-    });
-    let resid = await atHook("blocks.0.hook_resid_pre", embedded.resid);
-    const mask = new ort.Tensor("float32", args.attentionMask, [batch, totalLength]);
-    const cache: LayerCache[] = [];
-    for (let layer = 0; layer < nLayers; layer++) {
-      if (layer > 0) resid = await atHook(`blocks.${layer}.hook_resid_pre`, resid);
-      const attn = await this.sessions.attn[layer].run({
-        resid_pre: resid, attention_mask: mask, past_key: args.cache[layer].key, past_value: args.cache[layer].value,
-      });
-      cache.push({ key: attn.present_key, value: attn.present_value });
-      const residMid = await atHook(`blocks.${layer}.hook_resid_mid`, attn.resid_mid);
-      const mlpIn = await this.sessions.mlpIn[layer].run({ resid_mid: residMid });
-      const mlpPost = await atHook(`blocks.${layer}.mlp.hook_post`, mlpIn.mlp_post);
-      const mlpOut = await this.sessions.mlpOut[layer].run({ resid_mid: residMid, mlp_post: mlpPost });
-      resid = await atHook(`blocks.${layer}.hook_resid_post`, mlpOut.resid_post);
+    for (const segment of segments) {
+      const entry = await this.segmentSession(segment);
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const name of segment.inputs) feeds[name] = values.get(name)!;
+      entry.running += 1;
+      let out: ort.InferenceSession.ReturnType;
+      try {
+        out = await entry.session.run(feeds, segment.fetch);
+      } finally {
+        entry.running -= 1;
+      }
+      for (const name of segment.fetch) values.set(name, out[name] as ort.Tensor);
+      for (const name of segment.fetch) await atTensor(name, values.get(name)!);
     }
-    if (resid.dims[2] !== dModel) throw new ModelPackageError("MODEL_GRAPH_INVALID", `residual width ${resid.dims[2]} ≠ dModel ${dModel}`);
+    const cache = args.wantCache
+      ? layout.cache.map((c) => values.get(c.present)!)
+      : [];
     if (!args.wantLogits) return { cache };
-    const unembedded = await this.sessions.unembed.run({ resid });
-    return { logits: unembedded.logits.data as Float32Array, cache };
+    const logits = values.get(layout.logits)!;
+    if (logits.dims[2] !== this.manifest.dVocab) throw new ModelPackageError("MODEL_GRAPH_INVALID", `logits width ${logits.dims[2]} ≠ dVocab ${this.manifest.dVocab}`);
+    return { logits: logits.data as Float32Array, cache };
   }
 
   /** Batched forward pass over token sequences (left-padded internally), with hooks and captures. */
@@ -317,7 +374,7 @@ export class ModelSession {
     const mode = options.logits ?? "all";
     const { logits } = await this.step({
       ids, positions, attentionMask, batch, seqLen, cache: this.emptyCache(batch), hooks, capture, captured,
-      phase: "prompt", stepIndex: 0, wantLogits: mode !== "none",
+      phase: "prompt", stepIndex: 0, wantLogits: mode !== "none", wantCache: false,
     });
     const result: ForwardResult = { batch, seqLen, lengths, activations: captured };
     if (logits && mode === "all") result.logits = logits;
@@ -361,6 +418,7 @@ export class ModelSession {
       const { logits, cache: nextCache } = await this.step({
         ids, positions, attentionMask, batch, seqLen: stepLen, cache, hooks, capture: new Set(), captured: {},
         phase: step === 0 ? "prompt" : "generate", stepIndex: step, wantLogits: true,
+        wantCache: step < options.maxNewTokens - 1,
       });
       cache = nextCache;
       const last = lastPosition(logits!, batch, stepLen, dVocab);
@@ -412,14 +470,47 @@ export class ModelSession {
   }
 
   async dispose(): Promise<void> {
-    const all = [this.sessions.embed, ...this.sessions.attn, ...this.sessions.mlpIn, ...this.sessions.mlpOut, this.sessions.unembed];
-    for (const session of all) await session.release();
+    const entries = [...this.segments.values()];
+    this.segments.clear();
+    for (const entry of entries) {
+      const segment = await entry.catch(() => undefined);
+      if (segment) await segment.session.release();
+    }
   }
 }
 
 /** Loads a model package folder. */
 export function loadModelPackage(dir: string, options: LoadModelOptions = {}): Promise<ModelSession> {
   return ModelSession.load(dir, options);
+}
+
+function segmentKey(segment: Pick<Segment, "start" | "end">): string {
+  return `${segment.start}-${segment.end}`;
+}
+
+/**
+ * Reads pieces start..end of the package, checks each against the package table, and returns them
+ * as the layout runs them (fused when the layout is); undefined when a piece cannot be fused.
+ */
+async function readPieces(dir: string, layout: PackageLayout, range: { start: number; end: number }, manifest: ModelManifest): Promise<DecodedPiece[] | undefined> {
+  const pieces: DecodedPiece[] = [];
+  for (let i = range.start; i <= range.end; i++) {
+    let piece: DecodedPiece;
+    try {
+      piece = decodePiece(layout.files[i], await readFile(path.join(dir, layout.files[i].file)));
+    } catch (error) {
+      if (error instanceof GraphComposeError) throw new ModelPackageError("MODEL_GRAPH_INVALID", `${dir}/${error.message}`, { cause: error });
+      throw error;
+    }
+    if (!layout.fused) {
+      pieces.push(piece);
+      continue;
+    }
+    const fused = fusePiece(piece, layout.pieces[i], manifest);
+    if (!fused) return undefined;
+    pieces.push(fused);
+  }
+  return pieces;
 }
 
 function leftPad(sequences: readonly (readonly number[])[], seqLen: number, padId: number) {

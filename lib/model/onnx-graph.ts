@@ -94,6 +94,12 @@ export class OnnxGraphBuilder {
     return name;
   }
 
+  /** An already-encoded tensor (e.g. a weight read from another graph), under a new name. */
+  rawInitializer(name: string, tensor: OnnxTypes.ITensorProto): string {
+    this.initializers.push({ ...tensor, name });
+    return name;
+  }
+
   constFloat(values: number[] | Float32Array, dims: number[] = [values.length]): string {
     return this.initializer(this.fresh("const_f"), Float32Array.from(values), dims);
   }
@@ -109,10 +115,13 @@ export class OnnxGraphBuilder {
     outputCount: number,
     attributes: Record<string, AttributeValue> = {},
     outputNames?: string[],
+    /** Operator set domain, e.g. "com.microsoft" for ONNX Runtime's contrib ops (default: ONNX). */
+    domain?: string,
   ): string[] {
     const output = outputNames ?? Array.from({ length: outputCount }, () => this.fresh(opType));
     this.nodes.push({
       opType,
+      ...(domain ? { domain } : {}),
       input: inputs,
       output,
       name: this.fresh(`${opType}_node`),
@@ -122,15 +131,15 @@ export class OnnxGraphBuilder {
   }
 
   /** Adds a single-output node and returns its output name. */
-  op(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, outputName?: string): string {
-    return this.ops(opType, inputs, 1, attributes, outputName ? [outputName] : undefined)[0];
+  op(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, outputName?: string, domain?: string): string {
+    return this.ops(opType, inputs, 1, attributes, outputName ? [outputName] : undefined, domain)[0];
   }
 
-  toModelBytes(opset = 17): Uint8Array {
+  toModelBytes(opset = 17, extraOpsets: Array<{ domain: string; version: number }> = []): Uint8Array {
     const model: OnnxTypes.IModelProto = {
       irVersion: 8,
       producerName: "featurescope",
-      opsetImport: [{ domain: "", version: opset }],
+      opsetImport: [{ domain: "", version: opset }, ...extraOpsets],
       graph: {
         name: this.name,
         node: this.nodes,

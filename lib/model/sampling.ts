@@ -75,10 +75,116 @@ export function argmax(values: ArrayLike<number>): number {
 }
 
 /**
- * Picks the next token from one row of logits. Ties and ordering are deterministic, so the same
- * logits and the same random draw always give the same token.
+ * Picks the next token from one row of logits: exactly `sampleTokenFullSort`'s token (same draw,
+ * same float64 sums in the same order), without sorting the whole vocabulary by comparator.
+ * - top-p < 1: the tokens whose log-probability is within δ of the best are collected (δ widened
+ *   until they hold the nucleus with room to spare; no tie group is split, since the cut is on the
+ *   value) and only they are sorted. Everything outside ranks below them, so the reference's walk
+ *   over its first `kept` ranks is the walk over these.
+ * - top-p = 1 (or a nucleus too wide for the shortcut): the log-probabilities are sorted as a
+ *   Float64Array (native numeric sort); tied values are equal, so the sums come out bit-identical,
+ *   and the chosen rank's token id is the matching one among its ties in id order.
  */
 export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions, random: SeededRandom): number {
+  const temperature = options.temperature ?? 1;
+  const topP = options.topP ?? 1;
+  if (!(temperature >= 0)) throw new RangeError(`temperature must be ≥ 0, got ${temperature}`);
+  if (!(topP > 0 && topP <= 1)) throw new RangeError(`topP must be in (0, 1], got ${topP}`);
+  const u = random.next();
+  if (temperature === 0) return argmax(logits);
+  const n = logits.length;
+  const logProbs = scratchLogProbs(logits, temperature);
+  if (topP < 1) {
+    let best = -Infinity;
+    for (let i = 0; i < n; i++) if (logProbs[i] > best) best = logProbs[i];
+    for (let delta = 4; delta <= 64; delta *= 2) {
+      const floor = best - delta;
+      const candidates: number[] = [];
+      let mass = 0;
+      for (let i = 0; i < n; i++) {
+        if (logProbs[i] >= floor) {
+          candidates.push(i);
+          mass += Math.exp(logProbs[i]);
+          if (candidates.length > n / 8) break;
+        }
+      }
+      if (candidates.length > n / 8) break;
+      // the ordered sum may differ from this one in the last bits; ask for clear room
+      if (mass < topP + 1e-9) continue;
+      candidates.sort((a, b) => logProbs[b] - logProbs[a] || a - b);
+      const token = walk(candidates.length, (r) => Math.exp(logProbs[candidates[r]]), (r) => candidates[r], topP, u);
+      if (token !== undefined) return token;
+      break;
+    }
+  }
+  const sorted = Float64Array.from(logProbs.subarray(0, n)).sort().reverse();
+  // rank r (0 = most probable) holds sorted[r]; its token is the k-th id, in id order, among the
+  // tokens with that value, k being r minus the first rank of the value
+  const value = (r: number) => sorted[r];
+  // one exp per rank, reused by the nucleus, the total and the draw (Math.exp is deterministic)
+  const probs = new Float64Array(n);
+  for (let r = 0; r < n; r++) probs[r] = Math.exp(sorted[r]);
+  const tokenAt = (r: number) => {
+    const v = value(r);
+    let first = r;
+    while (first > 0 && value(first - 1) === v) first -= 1;
+    let k = r - first;
+    for (let i = 0; i < n; i++) if (logProbs[i] === v && k-- === 0) return i;
+    throw new Error("sampleToken: sorted value not found");
+  };
+  return walk(n, (r) => probs[r], tokenAt, topP, u, true)!;
+}
+
+/**
+ * The reference's nucleus and draw over ranks 0…count−1 (prob(r): exp of the log-probability at rank r).
+ * Over a subset of the ranks (`complete` false), undefined when its mass stays below top-p; over
+ * all of them the reference then keeps every rank.
+ */
+function walk(count: number, prob: (r: number) => number, tokenAt: (r: number) => number, topP: number, u: number, complete = false): number | undefined {
+  let kept = count;
+  if (topP < 1) {
+    let mass = 0;
+    let reached = false;
+    for (let r = 0; r < count; r++) {
+      mass += prob(r);
+      if (mass >= topP) {
+        kept = r + 1;
+        reached = true;
+        break;
+      }
+    }
+    if (!reached && !complete) return undefined;
+  }
+  let total = 0;
+  for (let r = 0; r < kept; r++) total += prob(r);
+  let target = u * total;
+  for (let r = 0; r < kept; r++) {
+    target -= prob(r);
+    if (target < 0) return tokenAt(r);
+  }
+  return tokenAt(kept - 1);
+}
+
+let scratch = new Float64Array(0);
+
+/** logSoftmax(logits / temperature) into a reused buffer, with exactly logSoftmax's arithmetic. */
+function scratchLogProbs(logits: ArrayLike<number>, temperature: number): Float64Array {
+  const n = logits.length;
+  if (scratch.length < n) scratch = new Float64Array(n);
+  const scaled = scratch.subarray(0, n);
+  for (let i = 0; i < n; i++) scaled[i] = logits[i] / temperature;
+  const logZ = logNormalizer(scaled);
+  for (let i = 0; i < n; i++) scaled[i] = scaled[i] - logZ;
+  return scaled;
+}
+
+/**
+ * The definition of sampling (reference): sorts the whole vocabulary by log-probability (ties by
+ * token id), keeps the smallest prefix whose mass reaches top-p, and walks it with one uniform
+ * draw. `sampleToken` returns exactly the same token for the same logits and draw, faster; this
+ * one stays as the property test's reference (sampling.test.ts).
+ */
+export function sampleTokenFullSort(logits: ArrayLike<number>, options: SamplingOptions, random: SeededRandom): number {
   const temperature = options.temperature ?? 1;
   const topP = options.topP ?? 1;
   if (!(temperature >= 0)) throw new RangeError(`temperature must be ≥ 0, got ${temperature}`);

@@ -7,7 +7,7 @@ import json, os, sys, time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_reference import Gpt2, read_safetensors, sae_encode  # noqa: E402  (bench:model's model code)
+from torch_reference import Gpt2, loaded_blas, read_safetensors, sae_encode  # noqa: E402  (bench:model's model code)
 
 
 def forward(model, ids, cache, edit_layer, edit):
@@ -45,7 +45,8 @@ def main():
         f = sae_encode(sae, x.reshape(-1, x.shape[-1]), k)[:, i].reshape(x.shape[:-1])
         return x + (value - f)[..., None] * d
 
-    out = {"torch": torch.__version__}
+    kind, blas_path = loaded_blas()
+    out = {"torch": torch.__version__, "blas": kind, "blasPath": blas_path, "threads": torch.get_num_threads()}
     with torch.inference_mode():
         runs = {"default": [], "steered": []}
         for r in range(job["rounds"] + 1):  # the first round warms up
