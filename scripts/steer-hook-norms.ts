@@ -38,6 +38,10 @@ async function main(): Promise<void> {
         console.log(`${sae.name} (${sae.id}): no computed dashboards to take the corpus from; skipped (it is measured when its dashboards are computed).`);
         continue;
       }
+      if (!sae.model.packagePath) {
+        console.log(`${sae.name} (${sae.id}): browse-only (its model is known by name only); skipped.`);
+        continue;
+      }
       const params = run.params as unknown as DashboardParams;
       let model = models.get(sae.modelId);
       if (!model) {

@@ -97,6 +97,8 @@ describe("model package session", () => {
     });
     expect(follower.logprobs[0]).toBeCloseTo(logSoftmax(stepLogits[0])[source.tokens[0]], 5);
     await expect(model.generate([prompt, model.encode("a")], { maxNewTokens: 1, follow: [null, 0] })).rejects.toThrow(/same length/);
+  });
+
   it("runs the package's own graphs and the fused kernels to the same logits, hooks and KV-cached steps", async () => {
     const pieces = await loadModelPackage(dir, { executionProviders: ["cpu"], graph: "pieces" });
     try {

@@ -11,6 +11,7 @@ export const dynamic = "force-dynamic";
 export const GET = defineRoute({
   method: "GET",
   path: "/api/v1/saes/{saeId}/dashboards/export",
+  operationId: "exportSaeDashboards",
   summary: "Export an SAE's dashboards and labels",
   description: [
     "The formats `npm run import:neuronpedia` reads back (import → export → import gives identical data; docs/IMPORT.md).",
