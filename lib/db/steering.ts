@@ -38,6 +38,15 @@ export async function saveTypicalHookNorm(saeId: number, norm: number): Promise<
   await db().sae.update({ where: { id: saeId }, data: { typicalHookNorm: norm } });
 }
 
+/** SAEs to measure the typical hook norm of (those without one, or all / one), with their model and last computed dashboard run. */
+export function saesForHookNorms(options: { all?: boolean; saeId?: number }) {
+  return db().sae.findMany({
+    where: { ...(options.saeId ? { id: options.saeId } : {}), ...(options.all || options.saeId ? {} : { typicalHookNorm: null }) },
+    include: { model: true, dashboardRuns: { where: { kind: "compute", status: "done" }, orderBy: { id: "desc" }, take: 1 } },
+    orderBy: { id: "asc" },
+  });
+}
+
 export interface SteeringRunInput {
   authorId: number | null;
   modelId: number;

@@ -9,6 +9,7 @@ import { db, disconnectDb } from "@/lib/db/client";
 import { closeRawSql, getRun, rawSql } from "@/lib/db/dashboards";
 import { buildContexts, contextTokens, seededOrder, type BuiltContexts } from "@/lib/dashboards/corpus";
 import { runDashboards } from "@/lib/dashboards/run";
+import { backfillTypicalHookNorms } from "@/lib/steering/hook-norm-backfill";
 import { importModelAndSaes } from "@/lib/import";
 import { loadModelPackage, tokenRows, type ModelSession } from "@/lib/model";
 import { LOGIT_EFFECTS_CONVENTION } from "@/lib/model/logit-effects-convention";
@@ -282,6 +283,19 @@ describe("dashboards on a planted SAE", () => {
     }
     expect(tokens).toBeGreaterThan(0);
     expect(sae.typicalHookNorm).toBeCloseTo(sum / tokens, 4);
+  });
+
+  it("measures the same norm for an SAE computed before it was stored, without recomputing its dashboards (npm run steer:hook-norms)", async () => {
+    const stored = (await db().sae.findUniqueOrThrow({ where: { id: saeId } })).typicalHookNorm!;
+    await db().sae.update({ where: { id: saeId }, data: { typicalHookNorm: null } });
+    const runsBefore = await db().dashboardRun.findMany({ where: { saeId }, select: { id: true, finishedAt: true, updatedAt: true } });
+    const result = await backfillTypicalHookNorms();
+    expect(result.measured.map((m) => m.saeId)).toContain(saeId);
+    expect((await db().sae.findUniqueOrThrow({ where: { id: saeId } })).typicalHookNorm).toBeCloseTo(stored, 6);
+    // no dashboard run was started or touched
+    expect(await db().dashboardRun.findMany({ where: { saeId }, select: { id: true, finishedAt: true, updatedAt: true } })).toEqual(runsBefore);
+    // nothing left to measure: a second pass does nothing
+    expect((await backfillTypicalHookNorms()).measured.map((m) => m.saeId)).not.toContain(saeId);
   });
 
   it("re-importing the same files duplicates nothing", async () => {
