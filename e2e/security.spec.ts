@@ -116,7 +116,7 @@ test("the embeddable feature card may be framed by other sites and is read-only;
     await expect(cardFrame.locator(".site-header")).toHaveCount(0);
     // the full page refuses to render inside another site
     await page.waitForTimeout(1_000);
-    await expect(page.frameLocator("#page").locator("h1")).toHaveCount(0);
+    await expect(page.frameLocator("#page").locator("#feature-title")).toHaveCount(0);
   } finally {
     framer.close();
   }

@@ -20,8 +20,6 @@ declare module "next-auth" {
   }
   interface Session {
     user: { id: string; role: Role } & DefaultSession["user"];
-    /** checked against the database by currentUser() on every use */
-    sessionVersion?: number;
   }
 }
 
@@ -91,7 +89,6 @@ export function buildAuthConfig(): NextAuthConfig {
       session({ session, token }) {
         if (token.sub) session.user.id = token.sub;
         session.user.role = token.role ?? "viewer";
-        session.sessionVersion = tokenSessionVersion(token);
         return session;
       },
     },

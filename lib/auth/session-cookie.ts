@@ -53,8 +53,8 @@ export function sessionCookieName(secure: boolean): string {
   return secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
 }
 
-export async function readSessionClaims(request: Request): Promise<SessionClaims | null> {
-  const cookies = readCookies(request.headers.get("cookie"));
+/** The claims of the session cookie among these cookies, or null (none, expired, tampered with, another secret). */
+export async function sessionClaimsFromCookies(cookies: Map<string, string>): Promise<SessionClaims | null> {
   for (const name of [SECURE_SESSION_COOKIE, SESSION_COOKIE]) {
     const token = cookieValue(cookies, name);
     if (!token) continue;
@@ -67,6 +67,10 @@ export async function readSessionClaims(request: Request): Promise<SessionClaims
     }
   }
   return null;
+}
+
+export async function readSessionClaims(request: Request): Promise<SessionClaims | null> {
+  return sessionClaimsFromCookies(readCookies(request.headers.get("cookie")));
 }
 
 /** A session cookie value for a user, as signing in would set it (tests, and re-issuing after a password change). */

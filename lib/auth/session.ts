@@ -1,17 +1,22 @@
 /**
  * The signed-in user for server components and server actions (pages), read fresh from the
  * database so a role change, a disabled account or a password change (session version) shows at once.
+ *
+ * The session cookie is read through Next.js's cookies(), not Auth.js's auth(): auth() reads the
+ * raw request headers, so in the render that follows a server action which replaced the cookie
+ * (a password change re-issues this browser's session) it would still see the old, now ended one.
  */
-import { auth } from "./config";
+import { cookies } from "next/headers";
+import { sessionClaimsFromCookies } from "./session-cookie";
 import { getSessionUser, type PublicUser } from "../db/users";
 import { roleAtLeast, type Role } from "./roles";
 
 export async function currentUser(): Promise<PublicUser | null> {
-  const session = await auth();
-  const id = Number(session?.user?.id);
-  if (!Number.isInteger(id) || id <= 0) return null;
-  const found = await getSessionUser(id);
-  if (!found || found.disabledAt || found.sessionVersion !== (session?.sessionVersion ?? 0)) return null;
+  const jar = await cookies();
+  const claims = await sessionClaimsFromCookies(new Map(jar.getAll().map((cookie) => [cookie.name, cookie.value])));
+  if (!claims) return null;
+  const found = await getSessionUser(claims.userId);
+  if (!found || found.disabledAt || found.sessionVersion !== claims.sessionVersion) return null;
   const { sessionVersion: _version, ...user } = found;
   void _version;
   return user;

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { runToCompletion } from "./processes";
 
-const INPUTS = ["app", "lib", "next.config.js", "package-lock.json", "tsconfig.json", "prisma/schema.prisma"];
+const INPUTS = ["app", "lib", "proxy.ts", "next.config.js", "package-lock.json", "tsconfig.json", "prisma/schema.prisma"];
 const STAMP = path.join(".next", "featurescope-source-hash");
 const SKIP = new Set(["generated", "node_modules", ".next"]);
 
