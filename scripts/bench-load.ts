@@ -317,12 +317,18 @@ async function killInferenceUnderLoad(db: Db, target: Target): Promise<string[]>
 async function saeDigest(saeId: number): Promise<string> {
   const { rawSql } = await import("../lib/db/dashboards");
   const sql = rawSql();
-  const features = await sql`SELECT "index", "density", "maxActivation", "dead", "histogram"::text AS h FROM "Feature" WHERE "saeId" = ${saeId} ORDER BY "index"`;
+  // everything the dashboards write; row ids and label state are not theirs
+  const features = await sql`
+    SELECT (to_jsonb(f) - 'id' - 'currentLabelId' - 'labelStatus' - 'labelScore')::text AS row
+    FROM "Feature" f WHERE f."saeId" = ${saeId} ORDER BY f."index"`;
   const examples = await sql`
-    SELECT f."index", e."kind", e."intervalIndex", e."rank", e."tokenIds"::text AS t, e."values"::text AS v
+    SELECT f."index", (to_jsonb(e) - 'id' - 'featureId')::text AS row
     FROM "ActivationExample" e JOIN "Feature" f ON f."id" = e."featureId" WHERE f."saeId" = ${saeId}
     ORDER BY f."index", e."kind", e."intervalIndex" NULLS FIRST, e."rank"`;
-  return createHash("sha256").update(JSON.stringify(features)).update(JSON.stringify(examples)).digest("hex");
+  const metrics = await sql`
+    SELECT "l0", "explainedVariance", "ceLossRecovered", "deadFraction", "denseFraction" FROM "Sae" WHERE "id" = ${saeId}`;
+  if (features.length === 0) throw new Error(`SAE ${saeId} has no feature rows to compare`);
+  return createHash("sha256").update(JSON.stringify(features)).update(JSON.stringify(examples)).update(JSON.stringify(metrics)).digest("hex");
 }
 
 async function waitDone(db: Db, runId: number, timeoutMs: number): Promise<void> {
