@@ -156,7 +156,7 @@ async function main() {
         `| COPY (one transaction, ${rows.length.toLocaleString("en")} rows of ${TOKENS} tokens) | ${result.copyRowsPerSecond.toFixed(0)} |`,
         `| multi-row INSERT (500 rows per statement, ${insertRows.length.toLocaleString("en")} rows) | ${result.insertRowsPerSecond.toFixed(0)} |`,
         "",
-        `At this rate 100,000 features × 30 records (3,000,000 example rows) take about ${((100_000 * EXAMPLES) / result.examplesPerSecond / 60).toFixed(0)} minutes; memory does not grow with the number of files.`,
+        `At this rate 100,000 features × ${EXAMPLES} records take about ${((100_000 * EXAMPLES) / result.examplesPerSecond / 60).toFixed(0)} minutes. The importer holds one batch file at a time, so its memory is set by the batch size, not the number of files.`,
       ];
       await writeBenchmarkSection("Neuronpedia import", lines.join("\n"));
     }
