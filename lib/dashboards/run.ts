@@ -22,7 +22,7 @@ import { db } from "@/lib/db/client";
 import {
   claimShard, discardStagedBatches, failGroup, failRun, finishShard, formGroup, getRun, insertShards, LeaseLostError, listShards,
   publishRun, rawSql as rawSqlShared, releaseShard, renewGroupRuns, renewShard, reportGroupProgress, resetGroup, runStates, saveShardState,
-  setGroupContextsHash, shardResults, storeRunStates, withGroupLock,
+  setGroupContextsHash, shardResults, stagedSampleCounts, storeRunStates, withGroupLock,
   type FeatureRowValues, type ShardRow, type StagedExample,
 } from "@/lib/db/dashboards";
 import { loadModelPackage, logitEffects, type ModelSession } from "@/lib/model";
@@ -304,6 +304,12 @@ async function processShard(group: Group, shard: ShardRow, options: RunOptions, 
         const first = restorePass(states.get(m.runId)!);
         return [m.runId, new SecondPass(first instanceof FirstPass ? first : first.first)];
       }));
+      // samples the earlier shards already staged are not needed again (with one worker: none is wasted)
+      for (const row of await stagedSampleCounts(group.runIds, shard.batchFrom)) {
+        const pass = passes.get(row.runId);
+        if (pass instanceof SecondPass) pass.countEarlier(row.featureIndex, row.kind, row.intervalIndex, row.count);
+      }
+      for (const pass of passes.values()) if (pass instanceof SecondPass) pass.refreshPendingRandom();
     }
   }
   const from = shard.batchFrom + done;

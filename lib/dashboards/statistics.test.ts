@@ -250,5 +250,23 @@ describe("dashboard statistics", () => {
     }
     expect(shardRows.length).toBeGreaterThan(rows.length); // every shard sampled its own first N…
     expect(published(shardRows)).toEqual(published(rows)); // …and publishing keeps exactly the single pass's
+
+    // told what the earlier shards emitted (the run counts their staged rows), a shard emits only what is missing
+    const told: ExampleRow[] = [];
+    for (const positions of shards) {
+      const restored = deserializeCheckpoint(serializeFirstPass(merged));
+      if (restored.phase !== "pass1") throw new Error("wrong phase");
+      const pass = new SecondPass(restored.first);
+      const counts = new Map<string, number>();
+      for (const row of told) if (row.kind !== "top") counts.set(`${row.featureIndex}/${row.kind}/${row.intervalIndex}`, (counts.get(`${row.featureIndex}/${row.kind}/${row.intervalIndex}`) ?? 0) + 1);
+      for (const [key, count] of counts) {
+        const [feature, kind, interval] = key.split("/");
+        pass.countEarlier(Number(feature), kind as "interval" | "random", interval === "null" ? null : Number(interval), count);
+      }
+      pass.refreshPendingRandom();
+      for (const p of positions) told.push(...pass.add(at(contexts, order, p)));
+    }
+    expect(told.length).toBe(rows.length);
+    expect(published(told)).toEqual(published(rows));
   });
 });

@@ -311,6 +311,20 @@ export class SecondPass {
     for (let i = 0; i < this.intervalCount.length; i++) this.intervalCount[i] += other.intervalCount[i];
   }
 
+  /**
+   * Counts `count` samples already emitted for a slot by earlier contexts of the order (the shards
+   * before this one), so this shard emits only the samples still missing. Exact whenever the count
+   * is at most what those shards finally emit: publishing keeps the earliest N per slot anyway.
+   */
+  countEarlier(feature: number, kind: "interval" | "random", interval: number | null, count: number): void {
+    if (kind === "interval" && interval !== null) {
+      const slot = feature * this.settings.intervals + interval;
+      this.intervalFilled[slot] = Math.min(this.settings.examplesPerInterval, this.intervalFilled[slot] + count);
+    } else if (kind === "random") {
+      this.randomFilled[feature] = Math.min(this.settings.nonActivatingExamples, this.randomFilled[feature] + count);
+    }
+  }
+
   /** Recomputes the live features still needing non-activating samples (after a restore). */
   refreshPendingRandom(): void {
     const wanted = this.settings.nonActivatingExamples ?? 0;

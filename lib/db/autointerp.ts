@@ -6,7 +6,8 @@
 import { DomainError } from "../api/errors";
 import type { Prisma } from "../generated/prisma/client";
 import { openSecret, sealSecret } from "../labels/autointerp/secret-box";
-import type { DraftResult, FeatureExample, FeatureMaterial } from "../labels/autointerp/pipeline";
+import type { FeatureExample, FeatureMaterial } from "../labels/autointerp/material";
+import type { DraftResult } from "../labels/autointerp/pipeline";
 import { PROMPT_VERSION } from "../labels/autointerp/prompts";
 import { ProviderError } from "../labels/autointerp/provider";
 import { recordAudit } from "./audit";
@@ -277,52 +278,66 @@ export async function storeDraft(runId: number, featureId: number, result: Draft
   return label;
 }
 
-/** Everything a draft is made from: examples with token text, and other features' contexts as negatives. */
+/** An ActivationExample row as the material loaders read it. */
+interface ExampleRowData {
+  id: number;
+  kind: "top" | "interval" | "random";
+  intervalIndex: number | null;
+  rank: number;
+  tokenIds: number[];
+  values: number[];
+  maxValue: number;
+  maxPosition: number;
+}
+
+function toExample(row: ExampleRowData, texts: Map<number, string>): FeatureExample {
+  return {
+    id: row.id,
+    kind: row.kind,
+    intervalIndex: row.intervalIndex ?? null,
+    rank: row.rank,
+    tokens: row.tokenIds.map((id) => texts.get(id) ?? unknownToken(id)),
+    tokenIds: row.tokenIds,
+    values: row.values,
+    maxValue: row.maxValue,
+    maxPosition: row.maxPosition,
+  };
+}
+
+/**
+ * Everything a draft is made from: the feature's stored top, interval and non-activating examples
+ * (the dashboard computed the non-activating ones; nothing is assumed), with token text, and the
+ * tokens its logit effects promote most.
+ */
 export async function loadFeatureMaterial(saeId: number, index: number): Promise<{ featureId: number; material: FeatureMaterial } | null> {
   const feature = await db().feature.findUnique({
     where: { saeId_index: { saeId, index } },
-    select: { id: true, maxActivation: true, sae: { select: { modelId: true } } },
+    select: { id: true, maxActivation: true, logitTopTokenIds: true, sae: { select: { modelId: true } } },
   });
   if (!feature) return null;
   const rows = await db().activationExample.findMany({
     where: { featureId: feature.id },
-    orderBy: [{ kind: "asc" }, { rank: "asc" }],
+    orderBy: [{ kind: "asc" }, { intervalIndex: "asc" }, { rank: "asc" }],
     take: 400,
     select: { id: true, kind: true, intervalIndex: true, tokenIds: true, values: true, maxValue: true, maxPosition: true, rank: true },
   });
-  const others = await db().$queryRaw<{ id: number; tokenIds: number[]; values: number[]; maxPosition: number }[]>`
-    SELECT e."id", e."tokenIds", e."values", e."maxPosition"
-    FROM "Feature" f JOIN LATERAL (
-      SELECT * FROM "ActivationExample" x WHERE x."featureId" = f."id" AND x."kind" = 'top' ORDER BY x."rank" LIMIT 1
-    ) e ON true
-    WHERE f."saeId" = ${saeId} AND f."id" <> ${feature.id} AND NOT f."dead"
-    ORDER BY md5(f."id"::text || ${index}::text) LIMIT 20`;
-  const ids = new Set<number>();
-  for (const row of [...rows, ...others]) for (const id of row.tokenIds) ids.add(id);
+  const ids = new Set<number>(feature.logitTopTokenIds.slice(0, 3));
+  for (const row of rows) for (const id of row.tokenIds) ids.add(id);
   const texts = new Map(
     (await db().token.findMany({ where: { modelId: feature.sae.modelId, tokenId: { in: [...ids] } }, select: { tokenId: true, text: true } }))
       .map((t) => [t.tokenId, t.text]),
   );
-  const toExample = (row: { id: number; tokenIds: number[]; values: number[]; maxPosition: number; maxValue?: number; intervalIndex?: number | null }, kind: FeatureExample["kind"]): FeatureExample => ({
-    id: row.id,
-    kind,
-    intervalIndex: row.intervalIndex ?? null,
-    tokens: row.tokenIds.map((id) => texts.get(id) ?? unknownToken(id)),
-    // another feature's context: this feature's activations there are unknown, assumed 0
-    values: kind === "other" ? row.tokenIds.map(() => 0) : row.values,
-    maxValue: kind === "other" ? 0 : (row.maxValue ?? 0),
-    maxPosition: row.maxPosition,
-  });
+  const examples = rows.map((row) => toExample(row, texts));
   return {
     featureId: feature.id,
     material: {
       saeId,
       index,
       maxActivation: feature.maxActivation,
-      top: rows.filter((r) => r.kind === "top").map((r) => toExample(r, "top")),
-      interval: rows.filter((r) => r.kind === "interval").map((r) => toExample(r, "interval")),
-      random: rows.filter((r) => r.kind === "random").map((r) => toExample(r, "random")),
-      others: others.map((r) => toExample(r, "other")),
+      top: examples.filter((e) => e.kind === "top"),
+      interval: examples.filter((e) => e.kind === "interval"),
+      random: examples.filter((e) => e.kind === "random"),
+      promotes: feature.logitTopTokenIds.slice(0, 3).map((id) => texts.get(id) ?? unknownToken(id)),
     },
   };
 }

@@ -596,9 +596,12 @@ export async function listShards(sql: Sql | TransactionSql, groupKey: string): P
   return rows.map(toShard);
 }
 
-/** The finished shards' results of one phase, by shard. */
-export async function shardResults(sql: Sql | TransactionSql, groupKey: string, phase: ShardPhase): Promise<Uint8Array[]> {
-  const rows = await sql`SELECT "result" FROM "DashboardShard" WHERE "groupKey" = ${groupKey} AND "phase" = ${phase} AND "status" = 'done' ORDER BY "shard"`;
+/** The finished shards' results of one phase, by shard (only shards before `beforeShard` when given). */
+export async function shardResults(sql: Sql | TransactionSql, groupKey: string, phase: ShardPhase, beforeShard?: number): Promise<Uint8Array[]> {
+  const rows = await sql`
+    SELECT "result" FROM "DashboardShard"
+    WHERE "groupKey" = ${groupKey} AND "phase" = ${phase} AND "status" = 'done' AND "shard" < ${beforeShard ?? 2_147_483_647}
+    ORDER BY "shard"`;
   return rows.map((r) => new Uint8Array(r.result as Buffer));
 }
 
@@ -687,6 +690,15 @@ export async function discardStagedBatches(runIds: number[], fromBatch: number, 
   const result = await rawSql()`
     DELETE FROM "DashboardExampleStage" WHERE "runId" = ANY(${runIds}) AND "batch" >= ${fromBatch} AND "batch" < ${toBatch}`;
   return result.count;
+}
+
+/** Sampled rows already staged per (run, feature, kind, interval) for batches before `beforeBatch`. */
+export async function stagedSampleCounts(runIds: number[], beforeBatch: number): Promise<Array<{ runId: number; featureIndex: number; kind: "interval" | "random"; intervalIndex: number | null; count: number }>> {
+  const rows = await rawSql()`
+    SELECT "runId", "featureIndex", "kind", "intervalIndex", count(*)::int AS "count" FROM "DashboardExampleStage"
+    WHERE "runId" = ANY(${runIds}) AND "kind" <> 'top' AND "batch" < ${beforeBatch}
+    GROUP BY 1, 2, 3, 4`;
+  return rows as unknown as Array<{ runId: number; featureIndex: number; kind: "interval" | "random"; intervalIndex: number | null; count: number }>;
 }
 
 /** The merged first pass each run's second pass starts from, stored on the run (its checkpoint). */
