@@ -28,6 +28,7 @@ import {
 import { loadModelPackage, logitEffects, type ModelSession } from "@/lib/model";
 import { evaluateSae, loadSae, type SaeQuality } from "@/lib/sae";
 import { describeImportError } from "@/lib/import/errors";
+import { labelSaeWithBuiltin } from "@/lib/labels/autointerp/builtin-run";
 import { deserializeCheckpoint, deserializeGroupState, serializeFirstPass, serializeGroupState, serializeSecondPass, StaleCheckpointError } from "./checkpoint";
 import { buildContexts, contextTokens, seededOrder, type BuiltContexts } from "./corpus";
 import { encodeBatch, excludedPositions, type GroupSae } from "./encode";
@@ -517,6 +518,20 @@ async function finalize(
     }, { interval: settings.examplesPerInterval, random: settings.nonActivatingExamples });
     published.set(member.runId, { ...written, metrics });
     log(`run ${member.runId} (${info.name}): published ${written.features} features and ${written.examples} examples`);
+  }
+
+  // every feature gets a machine draft at once, offline (FEATURESCOPE_BUILTIN_LABELS=off skips it);
+  // the SAEs are browsable already, so a failure here is logged, not a failed run
+  if (process.env.FEATURESCOPE_BUILTIN_LABELS?.trim() === "off") return;
+  for (const member of group.members) {
+    if (!published.has(member.runId)) continue;
+    const info = group.saes.get(member.runId)!;
+    try {
+      const { drafted, summary } = await labelSaeWithBuiltin(info.saeId, { log });
+      log(`run ${member.runId} (${info.name}): ${drafted} machine drafts from the built-in explainer in ${summary.seconds.toFixed(1)} s`);
+    } catch (error) {
+      log(`run ${member.runId} (${info.name}): built-in labels failed: ${(error as Error).message}`);
+    }
   }
 }
 

@@ -52,7 +52,8 @@ const importBoth = async () =>
   (await importModelAndSaes({ modelDir, saeDirs, corpus: corpusDir, tokens: TOKENS, contextSize: CONTEXT, batchSize: BATCH, seed: 3 })).saes;
 
 async function rows(saeId: number) {
-  const features = await db().feature.findMany({ where: { saeId }, orderBy: { index: "asc" }, omit: { id: true } });
+  // labels are written after each run (new ids every time): the dashboards themselves are compared
+  const features = await db().feature.findMany({ where: { saeId }, orderBy: { index: "asc" }, omit: { id: true, currentLabelId: true, labelStatus: true, labelScore: true } });
   const examples = await db().activationExample.findMany({
     where: { feature: { saeId } },
     include: { feature: { select: { index: true } } },
@@ -82,6 +83,22 @@ describe("one shared, sharded corpus pass", () => {
     expect(new Set(runs.map((r) => r.groupKey)).size).toBe(1);
     expect(single[0].examples.some((e) => e.kind === "random")).toBe(true);
     expect(single[1].features.length).toBe(16);
+  });
+
+  it("labels every live feature offline with the built-in explainer, scored, next to the baseline", async () => {
+    for (const saeId of saeIds) {
+      const live = await db().feature.findMany({ where: { saeId, dead: false }, select: { id: true, currentLabel: { select: { source: true, status: true, provenance: true } } } });
+      expect(live.length).toBeGreaterThan(0);
+      for (const feature of live) {
+        expect(feature.currentLabel).toMatchObject({ source: "model", status: "draft", provenance: { method: "featurescope-token-explainer" } });
+      }
+      const run = await db().autoInterpRun.findFirstOrThrow({ where: { saeId, provider: "builtin" } });
+      expect(run).toMatchObject({ status: "done", featuresDone: live.length, featuresFailed: 0 });
+      const summary = run.summary as { builtin: { detection: { n: number } }; baseline: { simulation: { n: number } } };
+      expect(summary.builtin.detection.n + (summary as unknown as { builtin: { detection: { nulls: number } } }).builtin.detection.nulls).toBe(live.length);
+    }
+    const scored = await db().label.findFirstOrThrow({ where: { feature: { saeId: saeIds[0] }, detectionScore: { not: null } } });
+    expect(scored.scoreDetails).toMatchObject({ detection: { inactiveSource: expect.stringMatching(/verified/) } });
   });
 
   it("three workers on three shards store exactly what one worker stores", async () => {
