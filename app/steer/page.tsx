@@ -2,6 +2,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { currentUser } from "@/lib/auth/session";
+import { DEMO_PRESETS } from "@/lib/steering/presets";
+import { steerHref } from "@/lib/steering/query";
 import { initialFormState, steerModelOptions } from "./models";
 import { SteerWorkbench } from "./SteerWorkbench";
 import "@/app/components/browse.css";
@@ -13,6 +15,14 @@ export const metadata: Metadata = { title: "Steer" };
 export default async function SteerPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const [models, user, params] = await Promise.all([steerModelOptions(), currentUser(), searchParams]);
   const initial = await initialFormState(models, params);
+  // presets whose model and SAE are imported, as one-click deep links
+  const presets = DEMO_PRESETS.flatMap((preset) => {
+    const model = models.find((m) => m.name === preset.model);
+    const sae = model?.saes.find((s) => s.name === preset.sae);
+    return model && sae && preset.feature < sae.dSae
+      ? [{ ...preset, href: steerHref({ modelId: model.id, saeId: sae.id, feature: preset.feature, method: preset.method, value: preset.value, prompt: preset.prompt }) }]
+      : [];
+  });
   return (
     <article aria-labelledby="steer-title">
       <header className="steer-header">
@@ -28,6 +38,16 @@ export default async function SteerPage({ searchParams }: { searchParams: Promis
         to a multiple of its max activation (10× is the &ldquo;Golden Gate&rdquo; strength), <strong>add</strong> adds its decoder
         direction, <strong>multiply</strong> scales it, <strong>ablate</strong> removes it.
       </p>
+      {presets.length > 0 && (
+        <nav className="steer-presets" aria-label="Presets" data-testid="steer-presets">
+          <span className="muted">Try:</span>{" "}
+          {presets.map((preset) => (
+            <Link key={preset.id} className="button secondary" href={preset.href} title={`${preset.sae} #${preset.feature}, ${preset.method} ${preset.value}: ${preset.expect}`}>
+              {preset.title}
+            </Link>
+          ))}
+        </nav>
+      )}
       {models.length === 0 ? (
         <div className="empty-state"><p>No models are imported yet. Import one with <code>npm run import</code>.</p></div>
       ) : (
