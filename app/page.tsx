@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { listModelsWithSaes } from "@/lib/db/catalog";
 import { saeHref } from "@/app/components/format";
+import { AutoRefresh } from "@/app/components/AutoRefresh";
 import "@/app/components/browse.css";
 
 export const dynamic = "force-dynamic";
@@ -12,9 +13,27 @@ function fmt(value: number | null, digits = 3): string {
 
 export default async function HomePage() {
   const models = await listModelsWithSaes();
+  const saes = models.flatMap((m) => m.saes.map((s) => ({ ...s, modelName: m.name })));
+  const computing = saes.filter((s) => s.status !== "ready" && s.dashboardRun);
+  const ready = saes.filter((s) => s.status === "ready");
   return (
     <>
       <h1>Models and SAEs</h1>
+      {computing.length > 0 && (
+        <section className="panel" role="status" aria-live="polite" data-testid="first-start-progress" style={{ marginBottom: "1rem" }}>
+          <AutoRefresh seconds={5} />
+          <strong>Computing dashboards</strong>{" "}
+          <span className="muted">
+            — one pass over the corpus for {computing.length} SAE{computing.length === 1 ? "" : "s"}:{" "}
+            {computing[0].dashboardRun!.message ?? computing[0].dashboardRun!.phase}
+            {" "}({Math.floor(computing[0].dashboardRun!.progress * 100)}%). Then every feature gets a machine-drafted label.
+          </span>
+          <br />
+          {ready.length > 0
+            ? <>Browsable now: {ready.map((s, i) => <span key={s.id}>{i > 0 && ", "}<Link href={saeHref(s.modelName, s.name)}>{s.name}</Link></span>)}.</>
+            : <span className="muted">Nothing browsable yet; this page updates by itself.</span>}
+        </section>
+      )}
       {models.length > 0 && (
         <p className="muted" style={{ marginTop: 0 }}>
           Choose an SAE to browse its features. Metrics are measured on held-out text: L0 is the mean number of active
@@ -52,6 +71,7 @@ export default async function HomePage() {
                     <th className="num"><abbr title="(CE zero-ablation − CE with SAE) / (CE zero-ablation − CE clean)">CE loss rec.</abbr></th>
                     <th className="num"><abbr title="fraction of features never active on the evaluation corpus">Dead</abbr></th>
                     <th className="num"><abbr title="features with an accepted label">Labelled</abbr></th>
+                    <th className="num"><abbr title="features whose shown label is a machine draft awaiting review">Drafts</abbr></th>
                   </tr>
                 </thead>
                 <tbody>
@@ -78,6 +98,7 @@ export default async function HomePage() {
                       <td className="num">{fmt(sae.ceLossRecovered)}</td>
                       <td className="num">{sae.deadFraction === null ? "—" : `${(sae.deadFraction * 100).toFixed(1)}%`}</td>
                       <td className="num">{sae.labelledCount.toLocaleString("en")}</td>
+                      <td className="num">{sae.draftCount.toLocaleString("en")}</td>
                     </tr>
                   ))}
                 </tbody>

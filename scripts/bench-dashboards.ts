@@ -8,6 +8,7 @@
  * /usr/bin/python3 with torch: apt-get install python3-torch libopenblas0-pthread). Writes the
  * "Dashboards" section of docs/BENCHMARKS.md.
  */
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -23,6 +24,8 @@ import { fixtureSae } from "../lib/sae/fixtures";
 import { loadSaeFromFiles, type Sae } from "../lib/sae";
 import { writeBenchmarkSection } from "./lib/benchmarks-doc";
 import { ratioWithheld, torchAvailable, TorchReference, TORCH_INSTALL_HINT } from "./lib/torch-reference";
+import { importModelAndSaes } from "../lib/import";
+import { disconnectDb } from "../lib/db/client";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const args = new Set(process.argv.slice(2));
@@ -134,6 +137,41 @@ async function databaseRates(): Promise<{ copy: number; insert: number; rowBytes
   }
 }
 
+/**
+ * Scale-out: one whole dashboard run (the job worker's code: import, shards, merge, publish) on the
+ * fixture model and SAE over a small corpus, by 1 worker process and by 2 worker processes sharing
+ * the database (each with one ORT thread, as two machines would each run their own).
+ */
+async function workerTimes(modelDir: string, saeDir: string, tmp: string): Promise<{ one: number; two: number; tokens: number } | { error: string }> {
+  try {
+    const corpus = path.join(tmp, "corpus.jsonl");
+    const words = ["the", "river", "ran", "over", "stones", "while", "def", "return", "x", "=", "42", "{", "}", "Paris", "spring"];
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
+    await writeFile(corpus, Array.from({ length: 600 }, () => JSON.stringify({ text: Array.from({ length: 40 + (next() % 60) }, () => words[next() % words.length]).join(" ") })).join("\n"));
+    const tokens = quick ? 16_384 : 65_536;
+    const time = async (workers: number) => {
+      const imported = await importModelAndSaes({ modelDir, saeDirs: [saeDir], corpus, tokens, batchSize: 16, seed: 1 });
+      const runId = imported.saes[0].run!.id;
+      const started = process.hrtime.bigint();
+      await Promise.all(Array.from({ length: workers }, (_, w) => new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/bench/dashboards-worker.ts"), String(runId), `bench-${workers}-${w}`], {
+          env: { ...process.env, FEATURESCOPE_ORT_THREADS: "1", FEATURESCOPE_DASHBOARD_SHARDS: "4", FEATURESCOPE_BUILTIN_LABELS: "off" }, stdio: ["ignore", "ignore", "inherit"],
+        });
+        child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`worker exited with ${code}`))));
+      })));
+      const elapsed = seconds(started);
+      await rawSql()`DELETE FROM "DashboardRun" WHERE "id" = ${runId}`;
+      return elapsed;
+    };
+    const one = await time(1);
+    const two = await time(2);
+    return { one, two, tokens };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
 async function main() {
   const demoManifestPath = path.join(root, "demo/model/manifest.json");
   const demo = existsSync(demoManifestPath) ? JSON.parse(readFileSync(demoManifestPath, "utf8")) : undefined;
@@ -208,6 +246,18 @@ async function main() {
       console.log(`PyTorch baseline skipped: ${torch.skipped}`);
     }
 
+    const scale = await workerTimes(path.join(tmp, "model"), await (async () => {
+      const dir = path.join(tmp, "sae");
+      await import("node:fs/promises").then((fs) => fs.mkdir(dir, { recursive: true }));
+      await writeFile(path.join(dir, "cfg.json"), JSON.stringify({
+        architecture: "topk", d_in: dims.dModel, d_sae: saeSpec.dSae, k: saeSpec.k, dtype: "float32", apply_b_dec_to_input: false, normalize_activations: "none",
+        metadata: { model_name: "bench", hook_name: hook, context_size: dims.nCtx, prepend_bos: true },
+      }));
+      await writeFile(path.join(dir, "sae_weights.safetensors"), saeFixture.weightsBytes);
+      return dir;
+    })(), tmp);
+    if ("error" in scale) console.log(`scale-out: skipped (${scale.error})`);
+    else console.log(`scale-out: one run of ${scale.tokens} tokens: 1 worker ${scale.one.toFixed(1)} s, 2 workers ${scale.two.toFixed(1)} s`);
     const db = await databaseRates();
     if ("error" in db) console.log(`database: skipped (${db.error})`);
     else console.log(`database: COPY ${format(db.copy)} rows/s, row-by-row INSERT ${format(db.insert)} rows/s (${format(db.copy / db.insert, 1)}×), ~${format(db.rowBytes)} bytes/row`);
@@ -234,6 +284,12 @@ async function main() {
           ]
         : [`| baseline: PyTorch — skipped: ${torch.skipped} | — |`]),
       "",
+      "| whole run (import excluded: shards, merge, publish) | 1 worker | 2 workers |",
+      "|---|---:|---:|",
+      "error" in scale
+        ? `| skipped: ${scale.error} | — | — |`
+        : `| ${scale.tokens.toLocaleString("en")} corpus tokens, 4 shards, worker processes with 1 ORT thread each | ${format(scale.one, 1)} s | ${format(scale.two, 1)} s |`,
+      "",
       "| database load | rows/s |",
       "|---|---:|",
       ...("error" in db
@@ -256,6 +312,7 @@ async function main() {
   } finally {
     await rm(tmp, { recursive: true, force: true });
     await closeRawSql();
+    await disconnectDb();
   }
 }
 

@@ -247,8 +247,8 @@ async function benchLabels() {
       // postings in one statement than row by row through their triggers (rebuilt below)
       await sql`DROP INDEX "Label_searchVector_idx"`;
       await sql`DROP INDEX "Label_text_trgm_idx"`;
-      await sql`ALTER TABLE "Label" DISABLE TRIGGER featurescope_label_postings`;
-      await sql`ALTER TABLE "Feature" DISABLE TRIGGER featurescope_feature_postings`;
+      await sql`ALTER TABLE "Label" DISABLE TRIGGER USER`;
+      await sql`ALTER TABLE "Feature" DISABLE TRIGGER USER`;
       const copy = await sql`COPY "Label" ("featureId", "text", "source", "status", "voteScore", "detectionScore", "simulationScore", "updatedAt") FROM STDIN`.writable();
       const escape = (text: string) => text.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n");
       let chunk = "";
@@ -279,8 +279,8 @@ async function benchLabels() {
         WHERE c."featureId" = f."id"`;
       indexSeconds = (performance.now() - indexStart) / 1000;
       console.log(`[bench] indexes and current labels: ${indexSeconds.toFixed(1)} s`);
-      await sql`ALTER TABLE "Label" ENABLE TRIGGER featurescope_label_postings`;
-      await sql`ALTER TABLE "Feature" ENABLE TRIGGER featurescope_feature_postings`;
+      await sql`ALTER TABLE "Label" ENABLE TRIGGER USER`;
+      await sql`ALTER TABLE "Feature" ENABLE TRIGGER USER`;
       const postingsStart = performance.now();
       postings = await rebuildSearchPostings(database.url);
       postingsSeconds = (performance.now() - postingsStart) / 1000;

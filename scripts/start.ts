@@ -107,9 +107,10 @@ async function main() {
   if (!(await portIsFree(PORT, HOST === "0.0.0.0" ? "0.0.0.0" : HOST))) {
     throw new DatabaseSetupError(`Port ${PORT} is already in use, so the web app cannot start. Set PORT to another port or stop what is using it.`);
   }
+  // the job worker first: on a first start the demo's dashboards compute while the web app builds
+  superviseWorker("jobs", "workers/jobs/main.ts", env);
   await ensureNextBuild(env, log);
 
-  superviseWorker("jobs", "workers/jobs/main.ts", env);
   if (fs.existsSync("workers/inference/main.ts")) superviseWorker("inference", "workers/inference/main.ts", env);
 
   // scripts/web.ts: Next.js behind a server that records client addresses from the socket

@@ -3,6 +3,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { anonymousSteeringAllowed } from "@/lib/auth/anonymous-steering";
 import { currentUser } from "@/lib/auth/session";
+import { DEMO_PRESETS } from "@/lib/steering/presets";
+import { steerHref } from "@/lib/steering/query";
 import { initialFormState, steerModelOptions } from "./models";
 import { SteerWorkbench } from "./SteerWorkbench";
 import "@/app/components/browse.css";
@@ -15,6 +17,14 @@ export default async function SteerPage({ searchParams }: { searchParams: Promis
   const [models, user, params] = await Promise.all([steerModelOptions(), currentUser(), searchParams]);
   const initial = await initialFormState(models, params);
   const mustSignIn = !user && !(await anonymousSteeringAllowed());
+  // presets whose model and SAE are imported, as one-click deep links
+  const presets = DEMO_PRESETS.flatMap((preset) => {
+    const model = models.find((m) => m.name === preset.model);
+    const sae = model?.saes.find((s) => s.name === preset.sae);
+    return model && sae && preset.feature < sae.dSae
+      ? [{ ...preset, href: steerHref({ modelId: model.id, saeId: sae.id, feature: preset.feature, method: preset.method, value: preset.value, prompt: preset.prompt }) }]
+      : [];
+  });
   return (
     <article aria-labelledby="steer-title">
       <header className="steer-header">
@@ -32,6 +42,16 @@ export default async function SteerPage({ searchParams }: { searchParams: Promis
       </p>
       {mustSignIn && (
         <p className="notice" role="status"><Link href="/signin?callbackUrl=/steer">Sign in</Link> to steer: this server does not let anonymous visitors steer.</p>
+      )}
+      {presets.length > 0 && (
+        <nav className="steer-presets" aria-label="Presets" data-testid="steer-presets">
+          <span className="muted">Try:</span>{" "}
+          {presets.map((preset) => (
+            <Link key={preset.id} className="button secondary" href={preset.href} title={`${preset.sae} #${preset.feature}, ${preset.method} ${preset.value}: ${preset.expect}`}>
+              {preset.title}
+            </Link>
+          ))}
+        </nav>
       )}
       {models.length === 0 ? (
         <div className="empty-state"><p>No models are imported yet. Import one with <code>npm run import</code>.</p></div>

@@ -36,14 +36,20 @@ export function contextFromDense(
 /**
  * Slices contexts out of one encoding of their concatenated tokens (rows [start, start+length) per
  * context). Uses the sparse top-values form, falling back to the dense row for a token whose active
- * count exceeds the sparse width, so no activation is ever dropped.
+ * count exceeds the sparse width, so no activation is ever dropped. Without the dense block in the
+ * encoding, `denseRow` must supply those rows (see encode.ts).
  */
 export function contextsFromEncoding(
-  encoding: SaeEncoding,
-  contexts: Array<{ contextIndex: number; tokenIds: Int32Array; start: number; excluded: Uint8Array }>,
+  encoding: Omit<SaeEncoding, "featureActs"> & { featureActs?: Float32Array },
+  contexts: Array<{ contextIndex: number; tokenIds: Int32Array; start: number; excluded: Uint8Array; order?: number }>,
+  denseRow?: (row: number) => Float32Array,
 ): ContextActivations[] {
   const { sparseWidth, topValues, topIndices, l0, featureActs, dSae } = encoding;
-  return contexts.map(({ contextIndex, tokenIds, start, excluded }) => {
+  const rowOf = denseRow ?? ((row: number) => {
+    if (!featureActs) throw new Error(`token row ${row} has ${l0[row]} active features, more than the sparse width ${sparseWidth}, and no dense row was given`);
+    return featureActs.subarray(row * dSae, (row + 1) * dSae);
+  });
+  return contexts.map(({ contextIndex, tokenIds, start, excluded, order }) => {
     const length = tokenIds.length;
     const offsets = new Int32Array(length + 1);
     let total = 0;
@@ -54,9 +60,9 @@ export function contextsFromEncoding(
     for (let t = 0; t < length; t++) {
       const row = start + t;
       if (l0[row] > sparseWidth) {
-        const base = row * dSae;
+        const dense = rowOf(row);
         for (let i = 0; i < dSae; i++) {
-          const value = featureActs[base + i];
+          const value = dense[i];
           if (value > 0) {
             features[e] = i;
             values[e] = value;
@@ -76,7 +82,7 @@ export function contextsFromEncoding(
       offsets[t + 1] = e;
     }
     return {
-      contextIndex, tokenIds, offsets, features: features.subarray(0, e), values: values.subarray(0, e), excluded,
+      contextIndex, tokenIds, offsets, features: features.subarray(0, e), values: values.subarray(0, e), excluded, order,
     };
   });
 }

@@ -19,7 +19,8 @@ function corpus(contexts: number, seed = 7) {
     const block = new Float32Array(LENGTH * D_SAE);
     for (let t = 0; t < LENGTH; t++) {
       for (let i = 0; i < 4; i++) {
-        if (random() < 0.3) block[t * D_SAE + i] = Math.round(random() * 1000) / 100;
+        // feature 3 is sparse (most contexts never see it), the others fire on ~30% of tokens
+        if (random() < (i === 3 ? 0.02 : 0.3)) block[t * D_SAE + i] = Math.round(random() * 1000) / 100;
       }
     }
     block[0 * D_SAE + 0] = 500; // BOS
@@ -35,6 +36,32 @@ function toContexts(dense: Float32Array[]): ContextActivations[] {
   const excluded = new Uint8Array(LENGTH);
   excluded[0] = 1;
   return dense.map((block, c) => contextFromDense(c, Array.from({ length: LENGTH }, (_, t) => 100 + c * LENGTH + t), block, D_SAE, excluded));
+}
+
+/** The context in processing order `position` (what the run tags each context with). */
+const at = (contexts: ContextActivations[], order: number[], position: number) => ({ ...contexts[order[position]], order: position });
+
+/**
+ * What publishing keeps of staged rows (lib/db/dashboards.ts publishRun): every top row; per
+ * (feature, kind, interval) the N sampled rows of earliest order position, ranked 0…N−1.
+ */
+function published(rows: ExampleRow[], settings = DEFAULT_DASHBOARD_SETTINGS) {
+  const slots = new Map<string, ExampleRow[]>();
+  for (const row of rows) {
+    const key = `${row.featureIndex}/${row.kind}/${row.intervalIndex}`;
+    slots.set(key, [...(slots.get(key) ?? []), row]);
+  }
+  const kept: Array<Omit<ExampleRow, "values" | "tokenIds"> & { values: number[] }> = [];
+  for (const [, slot] of [...slots].sort(([a], [b]) => a.localeCompare(b))) {
+    const sorted = [...slot].sort((a, b) => a.rank - b.rank);
+    const keep = sorted[0].kind === "top" ? sorted.length : sorted[0].kind === "interval" ? settings.examplesPerInterval : settings.nonActivatingExamples;
+    sorted.slice(0, keep).forEach((row, i) => {
+      const rest: Partial<ExampleRow> = { ...row };
+      delete rest.tokenIds;
+      kept.push({ ...(rest as ExampleRow), rank: row.kind === "top" ? row.rank : i, values: Array.from(row.values) });
+    });
+  }
+  return kept;
 }
 
 /** Brute force over the dense arrays, in processing order. */
@@ -74,8 +101,8 @@ function reference(dense: Float32Array[], order: number[], settings = DEFAULT_DA
 
 function run(contexts: ContextActivations[], order: number[], interruptAt?: { pass: 1 | 2; after: number }) {
   let first = new FirstPass(D_SAE);
-  for (const [i, c] of order.entries()) {
-    first.add(contexts[c]);
+  for (const [i] of order.entries()) {
+    first.add(at(contexts, order, i));
     if (interruptAt?.pass === 1 && i === interruptAt.after) {
       const restored = deserializeCheckpoint(serializeFirstPass(first));
       if (restored.phase !== "pass1") throw new Error("wrong phase");
@@ -84,8 +111,8 @@ function run(contexts: ContextActivations[], order: number[], interruptAt?: { pa
   }
   let second = new SecondPass(first);
   const rows: ExampleRow[] = [];
-  for (const [i, c] of order.entries()) {
-    rows.push(...second.add(contexts[c]));
+  for (const [i] of order.entries()) {
+    rows.push(...second.add(at(contexts, order, i)));
     if (interruptAt?.pass === 2 && i === interruptAt.after) {
       const restored = deserializeCheckpoint(serializeSecondPass(second));
       if (restored.phase !== "pass2") throw new Error("wrong phase");
@@ -167,5 +194,79 @@ describe("dashboard statistics", () => {
     expect(second.intervalOf(0, 42)).toBe(9);
     expect(second.intervalOf(0, 4.2)).toBe(0);
     expect(second.intervalOf(0, 4.21)).toBe(1);
+  });
+
+  it("samples non-activating contexts: the first ones in processing order where the feature is 0 at every counted position", () => {
+    const wanted = DEFAULT_DASHBOARD_SETTINGS.nonActivatingExamples;
+    for (let f = 0; f < D_SAE; f++) {
+      const samples = rows.filter((r) => r.featureIndex === f && r.kind === "random");
+      if (expected[f].count === 0) {
+        expect(samples).toEqual([]); // dead features have none
+        continue;
+      }
+      const inactive = order.filter((c) => {
+        for (let t = 1; t < LENGTH; t++) if (dense[c][t * D_SAE + f] > 0) return false;
+        return true;
+      });
+      expect(samples.map((r) => r.contextIndex)).toEqual(inactive.slice(0, wanted));
+      for (const sample of samples) {
+        expect(sample.maxValue).toBe(0);
+        expect(Array.from(sample.values).every((v) => v === 0)).toBe(true);
+        expect(sample.maxPosition).toBeGreaterThan(0); // not the BOS
+        expect(sample.rank).toBe(order.indexOf(sample.contextIndex)); // ranked by order position
+      }
+    }
+    // the sparse feature has its full sample; the dense ones only as many as exist
+    expect(rows.filter((r) => r.featureIndex === 3 && r.kind === "random")).toHaveLength(wanted);
+  });
+
+  it("shards merge into exactly what one pass over every context gives", () => {
+    const cuts = [0, 9, 26, 40]; // three shards of the processing order
+    const shards = cuts.slice(0, -1).map((from, s) => Array.from({ length: cuts[s + 1] - from }, (_, i) => from + i));
+    // pass 1 per shard, merged (in another order than the shards', to show order does not matter)
+    const firsts = shards.map((positions) => {
+      const pass = new FirstPass(D_SAE);
+      for (const p of positions) pass.add(at(contexts, order, p));
+      return pass;
+    });
+    const merged = firsts[2];
+    merged.merge(firsts[0]);
+    merged.merge(firsts[1]);
+    // pass 2 per shard from the merged first pass (through a checkpoint, as the run stores it), merged
+    const shardRows: ExampleRow[] = [];
+    const seconds = shards.map((positions) => {
+      const restored = deserializeCheckpoint(serializeFirstPass(merged));
+      if (restored.phase !== "pass1") throw new Error("wrong phase");
+      const pass = new SecondPass(restored.first);
+      for (const p of positions) shardRows.push(...pass.add(at(contexts, order, p)));
+      return pass;
+    });
+    const total = seconds[0];
+    total.merge(seconds[1]);
+    total.merge(seconds[2]);
+    for (let f = 0; f < D_SAE; f++) {
+      // meanActivation sums floats in another order (its last bits may differ; it is stored nowhere)
+      expect({ ...featureStatistics(total, f), meanActivation: 0 }).toEqual({ ...featureStatistics(second, f), meanActivation: 0 });
+    }
+    expect(shardRows.length).toBeGreaterThan(rows.length); // every shard sampled its own first N…
+    expect(published(shardRows)).toEqual(published(rows)); // …and publishing keeps exactly the single pass's
+
+    // told what the earlier shards emitted (the run counts their staged rows), a shard emits only what is missing
+    const told: ExampleRow[] = [];
+    for (const positions of shards) {
+      const restored = deserializeCheckpoint(serializeFirstPass(merged));
+      if (restored.phase !== "pass1") throw new Error("wrong phase");
+      const pass = new SecondPass(restored.first);
+      const counts = new Map<string, number>();
+      for (const row of told) if (row.kind !== "top") counts.set(`${row.featureIndex}/${row.kind}/${row.intervalIndex}`, (counts.get(`${row.featureIndex}/${row.kind}/${row.intervalIndex}`) ?? 0) + 1);
+      for (const [key, count] of counts) {
+        const [feature, kind, interval] = key.split("/");
+        pass.countEarlier(Number(feature), kind as "interval" | "random", interval === "null" ? null : Number(interval), count);
+      }
+      pass.refreshPendingRandom();
+      for (const p of positions) told.push(...pass.add(at(contexts, order, p)));
+    }
+    expect(told.length).toBe(rows.length);
+    expect(published(told)).toEqual(published(rows));
   });
 });

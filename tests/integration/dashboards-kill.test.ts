@@ -34,7 +34,8 @@ const importRun = async () =>
   (await importModelAndSaes({ modelDir, saeDirs: [saeDir], corpus: corpusDir, tokens: 1600, contextSize: 16, batchSize: 4 })).saes[0];
 
 async function rows(saeId: number) {
-  const features = await db().feature.findMany({ where: { saeId }, orderBy: { index: "asc" }, omit: { id: true } });
+  // labels are written after each run (new ids every time): the dashboards themselves are compared
+  const features = await db().feature.findMany({ where: { saeId }, orderBy: { index: "asc" }, omit: { id: true, currentLabelId: true, labelStatus: true, labelScore: true } });
   const examples = await db().activationExample.findMany({
     where: { feature: { saeId } }, orderBy: [{ feature: { index: "asc" } }, { kind: "asc" }, { intervalIndex: "asc" }, { rank: "asc" }],
     omit: { id: true, featureId: true },

@@ -160,7 +160,8 @@ async function reference(saeDir: string): Promise<Reference[]> {
 }
 
 async function dashboardRows(saeId: number) {
-  const features = await db().feature.findMany({ where: { saeId }, orderBy: { index: "asc" }, omit: { id: true } });
+  // labels are written after each run (new ids every time): the dashboards themselves are compared
+  const features = await db().feature.findMany({ where: { saeId }, orderBy: { index: "asc" }, omit: { id: true, currentLabelId: true, labelStatus: true, labelScore: true } });
   const examples = await db().activationExample.findMany({
     where: { feature: { saeId } },
     include: { feature: { select: { index: true } } },

@@ -94,6 +94,36 @@ describe("search postings", () => {
     expect(await db().$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "SearchPosting" WHERE "labelId" IN (${first.id}, ${second.id})`).toEqual([{ n: 0 }]);
   });
 
+  it("follow bulk writes set-wise: one trigger call per statement, postings equal to a rebuild, single edits still immediate", async () => {
+    const sample = featureIds.slice(40, 340);
+    // per transaction, how often each trigger function ran (pg_stat_xact_user_functions needs track_functions)
+    const calls = await db().$transaction(async (tx) => {
+      await tx.$executeRawUnsafe(`SET LOCAL track_functions = 'pl'`);
+      await tx.label.createMany({ data: sample.map((featureId, i) => ({ featureId, text: `capybara herd ${i}`, source: "model" as const, status: "draft" as const, detectionScore: 0.8 })) });
+      await tx.$executeRaw`
+        UPDATE "Feature" f SET "currentLabelId" = l."id", "labelStatus" = 'draft'
+        FROM "Label" l WHERE l."featureId" = f."id" AND l."text" LIKE 'capybara herd %' AND f."id" = ANY(${sample})`;
+      await tx.$executeRaw`UPDATE "Label" SET "simulationScore" = 0.5 WHERE "text" LIKE 'capybara herd %'`;
+      return tx.$queryRaw<{ funcname: string; calls: number }[]>`
+        SELECT funcname::text AS funcname, calls::int FROM pg_stat_xact_user_functions WHERE funcname LIKE 'featurescope_%_postings%' ORDER BY funcname`;
+    });
+    // 300 labels inserted, 300 features updated, 300 labels rescored: one call each, not 300
+    expect(calls).toEqual([
+      { funcname: "featurescope_feature_postings", calls: 1 },
+      { funcname: "featurescope_label_postings_insert", calls: 1 },
+      { funcname: "featurescope_label_postings_update", calls: 1 },
+    ]);
+    expect(await postingDrift()).toEqual({ extra: 0, missing: 0 });
+    const current = await db().$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM "SearchPosting" WHERE "lexeme" = 'capybara' AND "isCurrent"`;
+    expect(current).toEqual([{ n: sample.length }]);
+    // a single edit is searchable at once
+    const one = await db().label.findFirstOrThrow({ where: { text: "capybara herd 7" } });
+    await db().label.update({ where: { id: one.id }, data: { text: "capybara herd wading" } });
+    expect((await labels({ q: "wading" })).results.map((r) => r.label.id)).toEqual([one.id]);
+    expect(await postingDrift()).toEqual({ extra: 0, missing: 0 });
+  });
+
   it("stay consistent, without deadlocks, when people vote on one feature's labels at the same time", async () => {
     // each vote rewrites its label's postings and may change the feature's current label, which
     // rewrites the postings of all the feature's labels
@@ -143,10 +173,10 @@ describe("search postings", () => {
 
   it("are installed by the first label search of a database migrated without them", async () => {
     // what `prisma migrate deploy` alone leaves: the table, no functions, no triggers, no postings
-    await db().$executeRawUnsafe(`DROP TRIGGER featurescope_label_postings ON "Label"`);
+    for (const trigger of ["insert", "update", "delete"]) await db().$executeRawUnsafe(`DROP TRIGGER featurescope_label_postings_${trigger} ON "Label"`);
     await db().$executeRawUnsafe(`DROP TRIGGER featurescope_label_truncate ON "Label"`);
     await db().$executeRawUnsafe(`DROP TRIGGER featurescope_feature_postings ON "Feature"`);
-    await db().$executeRawUnsafe(`DROP FUNCTION featurescope_label_postings, featurescope_feature_postings, featurescope_truncate_postings, featurescope_label_prior, featurescope_label_quality`);
+    await db().$executeRawUnsafe(`DROP FUNCTION featurescope_label_postings_insert, featurescope_label_postings_update, featurescope_label_postings_delete, featurescope_feature_postings, featurescope_truncate_postings, featurescope_label_prior, featurescope_label_quality`);
     await db().$executeRawUnsafe(`TRUNCATE "SearchPosting"`);
     resetSearchRoutinesCheck();
     const page = await labels({ q: "zebra", limit: 3 });

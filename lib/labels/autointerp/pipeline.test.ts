@@ -15,23 +15,23 @@ afterEach(async () => {
 });
 
 let nextId = 1;
-function example(kind: FeatureExample["kind"], words: string[], max: number): FeatureExample {
+function example(kind: FeatureExample["kind"], words: string[], max: number, rank: number, intervalIndex: number | null = null): FeatureExample {
   const values = words.map((w) => (w.includes("base64") ? max : 0));
   const maxPosition = Math.max(0, values.indexOf(max));
-  return { id: nextId++, kind, intervalIndex: kind === "interval" ? 0 : null, tokens: words, values, maxValue: Math.max(...values, 0), maxPosition };
+  return { id: nextId++, kind, intervalIndex, rank, tokens: words, values, maxValue: Math.max(...values, 0), maxPosition };
 }
 
+/** A dashboard's worth of examples: 20 top, 3 per interval, 15 verified non-activating contexts. */
 function material(): FeatureMaterial {
-  const active = (i: number, kind: FeatureExample["kind"]) => example(kind, ["data", ":", " base64", ",", `x${i}`], 5 - i * 0.1);
-  const inactive = (i: number, kind: FeatureExample["kind"]) => example(kind, ["the", " cat", " sat", ` ${i}`], 0);
+  const active = (i: number, kind: FeatureExample["kind"], max: number, intervalIndex: number | null = null) =>
+    example(kind, ["data", ":", " base64", ",", `x${i}`], max, i % 3, intervalIndex);
   return {
     saeId: 1,
     index: 7,
     maxActivation: 5,
-    top: Array.from({ length: 15 }, (_, i) => active(i, "top")),
-    interval: Array.from({ length: 10 }, (_, i) => active(i, "interval")),
-    random: Array.from({ length: 10 }, (_, i) => (i < 3 ? active(i, "random") : inactive(i, "random"))),
-    others: Array.from({ length: 10 }, (_, i) => inactive(i, "other")),
+    top: Array.from({ length: 20 }, (_, i) => ({ ...active(i, "top", 5 - i * 0.01), rank: i })),
+    interval: Array.from({ length: 30 }, (_, i) => active(i, "interval", 0.5 * (Math.floor(i / 3) + 0.5), Math.floor(i / 3))),
+    random: Array.from({ length: 15 }, (_, i) => example("random", ["the", " cat", " sat", ` ${i}`], 0, i)),
   };
 }
 
@@ -44,11 +44,15 @@ describe("draftFeatureLabel", () => {
     expect(result.detection.score).toBe(1);
     expect(result.detection.n).toBe(20);
     expect(result.detection.batches).toBe(4);
-    expect(result.simulation.score).toBeGreaterThan(0.95); // true activations vary a little, predictions are 0 or 10
-    expect(result.simulation.n).toBe(10);
+    expect(result.simulation.score).toBeGreaterThan(0.85); // true activations vary (interval records span the range), predictions are 0 or 10
+    expect(result.simulation.n).toBe(15);
+    expect(result.simulation.records).toEqual({ top: 5, interval: 5, random: 5 });
     expect(result.promptVersion).toBe(PROMPT_VERSION);
     expect(result.usage.promptTokens).toBeGreaterThan(0);
-    expect(result.calls).toBe(1 + 10 + 4);
+    expect(result.calls).toBe(1 + 15 + 4);
+    // no example is shown twice: the explain set, the simulation records and the detection examples are disjoint
+    const all = [...result.examples.explain, ...result.examples.simulation, ...result.examples.detectionActive, ...result.examples.detectionInactive];
+    expect(new Set(all).size).toBe(all.length);
     // the explanation prompt shows activations as integers 0–10 (Bills et al.)
     const explainPrompt = server.requests[0].body.messages[1].content;
     expect(explainPrompt).toContain(" base64\t10");
@@ -60,6 +64,14 @@ describe("draftFeatureLabel", () => {
     server = await startFakeProvider({ explanation: "cats", keyword: "cat" });
     const result = await draftFeatureLabel(material(), openAiCompatibleProvider({ baseUrl: server.url, model: "fake-model" }));
     expect(result.detection.score).toBeLessThanOrEqual(0.5);
+  });
+
+  it("without non-activating contexts, detection has no score (null), not the true-positive rate", async () => {
+    server = await startFakeProvider({ explanation: "base64 payloads in data URLs", keyword: "base64" });
+    const result = await draftFeatureLabel({ ...material(), random: [] }, openAiCompatibleProvider({ baseUrl: server.url, model: "fake-model" }));
+    expect(result.detection.tp).toBe(10);
+    expect(result.detection.score).toBeNull();
+    expect(result.detection.note).toMatch(/no non-activating/);
   });
 
   it("a failed provider call is an error with its cause, never a score", async () => {

@@ -1,82 +1,168 @@
 /**
- * Drafting one feature's label: explain from top and interval examples (activations as integers
- * 0–10), then score the explanation by simulation (Pearson r of predicted vs true activations on
- * held-out top + random records) and detection (balanced accuracy telling activating examples,
- * sampled across activation quantiles, from non-activating ones, five at a time). Provider errors
- * and unparsable replies propagate as ProviderError: a failed call is never turned into a score.
+ * Drafting one feature's label (shared INTERP.md §6): explain from a fixed set of top and interval
+ * examples (activations as integers 0–10), then score the explanation on examples the explainer
+ * never saw (material.ts splits them): simulation — Pearson r of predicted vs true activations on
+ * held-out top, interval and non-activating records; detection — balanced accuracy telling
+ * held-out activating examples (across activation quantiles) from verified non-activating ones,
+ * five at a time.
+ *
+ * Who explains and who predicts is pluggable: an LLM behind an OpenAI-compatible endpoint
+ * (llmExplainer/llmSimulator: Bills et al.'s prompts), or the built-in explainer and its
+ * deterministic simulator (builtin.ts), which need no network. Both go through the same split and
+ * the same scorers. Provider errors and unparsable replies propagate as ProviderError: a failed
+ * call is never turned into a score.
  */
+import { splitMaterial, SAMPLE_SIZES, windowed, type FeatureExample, type FeatureMaterial } from "./material";
 import { PROMPT_VERSION, detectMessages, explainMessages, parseDetection, parseExplanation, parseSimulation, simulateMessages } from "./prompts";
 import { ProviderError, type ChatMessage, type ChatProvider, type ChatUsage } from "./provider";
 import { balancedAccuracy, confusion, pearson, quantizeActivations, seededRandom, shuffle } from "./scoring";
 
-export interface FeatureExample {
-  id: number;
-  kind: "top" | "interval" | "random" | "other";
-  intervalIndex: number | null;
+export { SAMPLE_SIZES, windowed, quantileSample, type FeatureExample, type FeatureMaterial } from "./material";
+
+/** A record as an explainer or simulator sees it: a window of tokens (and their ids, when known). */
+export interface ShownRecord {
   tokens: string[];
-  values: number[];
-  maxValue: number;
-  maxPosition: number;
+  tokenIds?: number[];
 }
 
-export interface FeatureMaterial {
-  saeId: number;
-  index: number;
-  maxActivation: number;
-  /** by rank */
-  top: FeatureExample[];
-  interval: FeatureExample[];
-  random: FeatureExample[];
-  /** contexts where this feature is (assumed) inactive: other features' top examples */
-  others: FeatureExample[];
+export interface Explainer {
+  /** What provenance records as the explainer. */
+  readonly name: string;
+  readonly version: string;
+  /** One explanation from the explain set (records with activations quantised 0–10). */
+  explain(records: Array<ShownRecord & { activations: number[] }>, material: FeatureMaterial): Promise<string>;
 }
 
-export const SAMPLE_SIZES = {
-  explainTop: 10,
-  explainInterval: 5,
-  simulationTop: 5,
-  simulationRandom: 5,
-  detectionActive: 10,
-  detectionInactive: 10,
-  detectionBatch: 5,
-  /** tokens either side of an example's max shown to the model */
-  window: 24,
-} as const;
+export interface Simulator {
+  readonly name: string;
+  /** Predicted activation 0–10 for every token of the record. */
+  simulate(explanation: string, record: ShownRecord): Promise<number[]>;
+  /** Which of the records contain what the explanation describes. */
+  detect(explanation: string, records: ShownRecord[]): Promise<boolean[]>;
+}
 
 export interface DraftResult {
   explanation: string;
-  detection: { score: number | null; tp: number; fn: number; tn: number; fp: number; n: number; batches: number; inactiveSource: string };
-  simulation: { score: number | null; n: number; tokens: number; perRecord: (number | null)[]; note?: string };
+  detection: {
+    score: number | null; tp: number; fn: number; tn: number; fp: number; n: number; batches: number;
+    inactiveSource: string; note?: string;
+  };
+  simulation: {
+    score: number | null; n: number; tokens: number; perRecord: (number | null)[];
+    records: { top: number; interval: number; random: number }; note?: string;
+  };
   usage: ChatUsage;
   calls: number;
   examples: { explain: number[]; simulation: number[]; detectionActive: number[]; detectionInactive: number[] };
   seed: number;
   promptVersion: string;
+  explainer: string;
+  simulator: string;
 }
 
-/** A window of the context around its max, so prompts stay short. */
-export function windowed(example: FeatureExample, radius: number = SAMPLE_SIZES.window): { tokens: string[]; values: number[] } {
-  const start = Math.max(0, example.maxPosition - radius);
-  const end = Math.min(example.tokens.length, example.maxPosition + radius + 1);
-  return { tokens: example.tokens.slice(start, end), values: example.values.slice(start, end) };
+export function defaultSeed(material: Pick<FeatureMaterial, "saeId" | "index">): number {
+  return (material.saeId * 1_000_003 + material.index) >>> 0;
 }
 
-/** One example from each of up to `count` quantile bins of activation strength (delphi's sampling). */
-export function quantileSample(examples: FeatureExample[], count: number, random: () => number): FeatureExample[] {
-  if (examples.length <= count) return [...examples];
-  const sorted = [...examples].sort((a, b) => b.maxValue - a.maxValue);
-  const picked: FeatureExample[] = [];
-  for (let bin = 0; bin < count; bin++) {
-    const from = Math.floor((bin * sorted.length) / count);
-    const to = Math.max(from + 1, Math.floor(((bin + 1) * sorted.length) / count));
-    picked.push(sorted[from + Math.floor(random() * (to - from))]);
+const shown = (example: FeatureExample): ShownRecord & { values: number[] } => windowed(example);
+
+/** Explains (unless `explanation` is given) and scores, on the fixed split of `material`. */
+export async function draftWith(
+  material: FeatureMaterial,
+  explainer: Explainer | null,
+  simulator: Simulator,
+  options: { seed?: number; explanation?: string; usage?: () => { usage: ChatUsage; calls: number } } = {},
+): Promise<DraftResult> {
+  const seed = options.seed ?? defaultSeed(material);
+  const random = seededRandom(seed ^ 0x5bd1e995);
+  const max = material.maxActivation > 0 ? material.maxActivation : Math.max(0, ...material.top.map((e) => e.maxValue));
+  if (!(max > 0) || material.top.length === 0) {
+    throw new ProviderError(`Feature ${material.index} has no activating examples to explain (dead, or dashboards not computed).`, "config", false);
   }
-  return picked;
+  const split = splitMaterial(material, seed);
+
+  // 1. explain: the fixed explain set
+  let explanation = options.explanation;
+  if (explanation === undefined) {
+    if (!explainer) throw new Error("draftWith needs an explainer or an explanation");
+    const records = split.explain.map((example) => {
+      const { tokens, values, tokenIds } = shown(example);
+      return { tokens, tokenIds, activations: quantizeActivations(values, max) };
+    });
+    explanation = await explainer.explain(records, material);
+    if (!explanation) throw new ProviderError("The explainer returned an empty explanation.", "malformed", true);
+  }
+
+  // 2. simulation: held-out top, interval and non-activating records
+  const predictedAll: number[] = [];
+  const trueAll: number[] = [];
+  const perRecord: (number | null)[] = [];
+  for (const example of split.simulation) {
+    const record = shown(example);
+    const predicted = await simulator.simulate(explanation, record);
+    if (predicted.length !== record.tokens.length) throw new Error(`${simulator.name} predicted ${predicted.length} values for ${record.tokens.length} tokens`);
+    predictedAll.push(...predicted);
+    trueAll.push(...record.values);
+    perRecord.push(pearson(predicted, record.values));
+  }
+  const simulationScore = predictedAll.length ? pearson(predictedAll, trueAll) : null;
+
+  // 3. detection: held-out activating examples vs verified non-activating ones, 5 per question
+  const trials = shuffle([
+    ...split.detectionActive.map((example) => ({ example, isActive: true })),
+    ...split.detectionInactive.map((example) => ({ example, isActive: false })),
+  ], random);
+  const predicted: boolean[] = [];
+  let batches = 0;
+  for (let start = 0; start < trials.length; start += SAMPLE_SIZES.detectionBatch) {
+    const batch = trials.slice(start, start + SAMPLE_SIZES.detectionBatch);
+    const matches = await simulator.detect(explanation, batch.map(({ example }) => shown(example)));
+    if (matches.length !== batch.length) throw new Error(`${simulator.name} answered ${matches.length} of ${batch.length} detection examples`);
+    predicted.push(...matches);
+    batches++;
+  }
+  const counts = confusion(predicted, trials.map((t) => t.isActive));
+  const detectionScore = balancedAccuracy(counts);
+  const spent = options.usage?.() ?? { usage: { promptTokens: 0, completionTokens: 0 }, calls: 0 };
+  const count = (kind: FeatureExample["kind"]) => split.simulation.filter((e) => e.kind === kind).length;
+
+  return {
+    explanation,
+    detection: {
+      score: detectionScore,
+      ...counts,
+      n: trials.length,
+      batches,
+      inactiveSource: `${split.detectionInactive.length} non-activating contexts sampled from the corpus (activation 0 at every position, verified by the dashboard's encode)`,
+      note: detectionScore === null
+        ? split.detectionInactive.length === 0 ? "undefined: no non-activating contexts (the feature is active nearly everywhere)" : "undefined: no held-out activating examples"
+        : undefined,
+    },
+    simulation: {
+      score: simulationScore,
+      n: split.simulation.length,
+      tokens: trueAll.length,
+      perRecord,
+      records: { top: count("top"), interval: count("interval"), random: count("random") },
+      note: simulationScore === null ? "undefined: predicted or true activations were constant" : undefined,
+    },
+    usage: spent.usage,
+    calls: spent.calls,
+    examples: {
+      explain: split.explain.map((e) => e.id),
+      simulation: split.simulation.map((e) => e.id),
+      detectionActive: split.detectionActive.map((e) => e.id),
+      detectionInactive: split.detectionInactive.map((e) => e.id),
+    },
+    seed,
+    promptVersion: explainer?.version ?? PROMPT_VERSION,
+    explainer: explainer?.name ?? "given",
+    simulator: simulator.name,
+  };
 }
 
-export async function draftFeatureLabel(material: FeatureMaterial, provider: ChatProvider, options: { seed?: number } = {}): Promise<DraftResult> {
-  const seed = options.seed ?? (material.saeId * 1_000_003 + material.index) >>> 0;
-  const random = seededRandom(seed);
+/** Counts an LLM's token usage and calls over one draft. */
+function meter(provider: ChatProvider) {
   const usage: ChatUsage = { promptTokens: 0, completionTokens: 0 };
   let calls = 0;
   const ask = async (messages: ChatMessage[], maxTokens: number) => {
@@ -86,88 +172,41 @@ export async function draftFeatureLabel(material: FeatureMaterial, provider: Cha
     usage.completionTokens += result.usage.completionTokens;
     return result.text;
   };
-  const max = material.maxActivation > 0 ? material.maxActivation : Math.max(0, ...material.top.map((e) => e.maxValue));
-  if (!(max > 0) || material.top.length === 0) {
-    throw new ProviderError(`Feature ${material.index} has no activating examples to explain (dead, or dashboards not computed).`, "config", false);
-  }
+  return { ask, spent: () => ({ usage: { ...usage }, calls }) };
+}
 
-  // 1. explain: the strongest examples plus a spread of weaker ones (intervals)
-  const explainTop = material.top.slice(0, SAMPLE_SIZES.explainTop);
-  const explainInterval = quantileSample(material.interval, SAMPLE_SIZES.explainInterval, random);
-  const explainSet = [...explainTop, ...explainInterval];
-  const records = explainSet.map((example) => {
-    const { tokens, values } = windowed(example);
-    return { tokens, activations: quantizeActivations(values, max) };
-  });
-  const explanation = parseExplanation(await ask(explainMessages(records), 80));
-  if (!explanation) throw new ProviderError("The provider returned an empty explanation.", "malformed", true);
-
-  // 2. simulation: held-out top records (when there are enough) and random records
-  const heldOutTop = material.top.slice(SAMPLE_SIZES.explainTop, SAMPLE_SIZES.explainTop + SAMPLE_SIZES.simulationTop);
-  const simulationTop = heldOutTop.length ? heldOutTop : material.top.slice(0, SAMPLE_SIZES.simulationTop);
-  const randomPool = material.random.length ? material.random : material.interval;
-  const simulationSet = [...simulationTop, ...shuffle(randomPool, random).slice(0, SAMPLE_SIZES.simulationRandom)];
-  const predictedAll: number[] = [];
-  const trueAll: number[] = [];
-  const perRecord: (number | null)[] = [];
-  for (const example of simulationSet) {
-    const { tokens, values } = windowed(example);
-    const reply = await ask(simulateMessages(explanation, tokens), 16 + tokens.length * 4);
-    const predicted = parseSimulation(reply, tokens.length);
-    if (predicted instanceof Error) throw new ProviderError(`Simulation: ${predicted.message}.`, "malformed", true, null, reply.slice(0, 500));
-    predictedAll.push(...predicted);
-    trueAll.push(...values);
-    perRecord.push(pearson(predicted, values));
-  }
-  const simulationScore = pearson(predictedAll, trueAll);
-
-  // 3. detection: activating examples across quantiles vs non-activating contexts, 5 per prompt
-  const active = quantileSample([...material.top, ...material.interval], SAMPLE_SIZES.detectionActive, random);
-  // random contexts where the feature is zero first, topped up with other features' top contexts
-  const zeroRandom = shuffle(material.random.filter((e) => e.maxValue <= 0), random).slice(0, SAMPLE_SIZES.detectionInactive);
-  const inactive = [...zeroRandom, ...shuffle(material.others, random)].slice(0, SAMPLE_SIZES.detectionInactive);
-  const trials = shuffle([
-    ...active.map((example) => ({ example, isActive: true })),
-    ...inactive.map((example) => ({ example, isActive: false })),
-  ], random);
-  const predicted: boolean[] = [];
-  let batches = 0;
-  for (let start = 0; start < trials.length; start += SAMPLE_SIZES.detectionBatch) {
-    const batch = trials.slice(start, start + SAMPLE_SIZES.detectionBatch);
-    const texts = batch.map(({ example }) => windowed(example).tokens.join(""));
-    const reply = await ask(detectMessages(explanation, texts), 40);
-    const matches = parseDetection(reply, batch.length);
-    if (matches instanceof Error) throw new ProviderError(`Detection: ${matches.message}.`, "malformed", true, null, reply.slice(0, 500));
-    predicted.push(...matches);
-    batches++;
-  }
-  const counts = confusion(predicted, trials.map((t) => t.isActive));
-
+/** Bills et al.'s explanation prompt through an LLM. */
+export function llmExplainer(ask: (messages: ChatMessage[], maxTokens: number) => Promise<string>, model: string): Explainer {
   return {
-    explanation,
-    detection: {
-      score: balancedAccuracy(counts),
-      ...counts,
-      n: trials.length,
-      batches,
-      inactiveSource: `${zeroRandom.length} random contexts with zero activation, ${inactive.length - zeroRandom.length} other features' top contexts`,
+    name: model,
+    version: PROMPT_VERSION,
+    async explain(records) {
+      return parseExplanation(await ask(explainMessages(records), 80));
     },
-    simulation: {
-      score: simulationScore,
-      n: simulationSet.length,
-      tokens: trueAll.length,
-      perRecord,
-      note: simulationScore === null ? "undefined: predicted or true activations were constant" : undefined,
-    },
-    usage,
-    calls,
-    examples: {
-      explain: explainSet.map((e) => e.id),
-      simulation: simulationSet.map((e) => e.id),
-      detectionActive: active.map((e) => e.id),
-      detectionInactive: inactive.map((e) => e.id),
-    },
-    seed,
-    promptVersion: PROMPT_VERSION,
   };
+}
+
+/** Simulation and detection prompts through an LLM. */
+export function llmSimulator(ask: (messages: ChatMessage[], maxTokens: number) => Promise<string>, model: string): Simulator {
+  return {
+    name: model,
+    async simulate(explanation, record) {
+      const reply = await ask(simulateMessages(explanation, record.tokens), 16 + record.tokens.length * 4);
+      const predicted = parseSimulation(reply, record.tokens.length);
+      if (predicted instanceof Error) throw new ProviderError(`Simulation: ${predicted.message}.`, "malformed", true, null, reply.slice(0, 500));
+      return predicted;
+    },
+    async detect(explanation, records) {
+      const reply = await ask(detectMessages(explanation, records.map((r) => r.tokens.join(""))), 40);
+      const matches = parseDetection(reply, records.length);
+      if (matches instanceof Error) throw new ProviderError(`Detection: ${matches.message}.`, "malformed", true, null, reply.slice(0, 500));
+      return matches;
+    },
+  };
+}
+
+/** The LLM path: the provider explains, simulates and detects. */
+export async function draftFeatureLabel(material: FeatureMaterial, provider: ChatProvider, options: { seed?: number } = {}): Promise<DraftResult> {
+  const metered = meter(provider);
+  return draftWith(material, llmExplainer(metered.ask, provider.model), llmSimulator(metered.ask, provider.model), { seed: options.seed, usage: metered.spent });
 }

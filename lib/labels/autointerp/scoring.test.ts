@@ -23,6 +23,12 @@ describe("auto-interp numbers", () => {
     expect(balancedAccuracy({ tp: 0, fn: 0, tn: 0, fp: 0 })).toBeNull();
   });
 
+  it("balanced accuracy is null, not the TPR, when there are no negatives (or no positives)", () => {
+    expect(balancedAccuracy({ tp: 5, fn: 0, tn: 0, fp: 0 })).toBeNull();
+    expect(balancedAccuracy({ tp: 3, fn: 2, tn: 0, fp: 0 })).toBeNull();
+    expect(balancedAccuracy({ tp: 0, fn: 0, tn: 4, fp: 1 })).toBeNull();
+  });
+
   it("seeded random is reproducible", () => {
     const a = seededRandom(7);
     const b = seededRandom(7);

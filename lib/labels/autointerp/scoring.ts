@@ -50,13 +50,14 @@ export function confusion(predicted: boolean[], actual: boolean[]): Confusion {
   return c;
 }
 
-/** (TPR + TNR) / 2; with only one class present, that class's rate. Null with no examples. */
+/**
+ * (TPR + TNR) / 2, or null when either class is missing: with no negatives it would only be the
+ * TPR (a "say yes to everything" explanation would score 1), which is not what it claims to be.
+ */
 export function balancedAccuracy(c: Confusion): number | null {
   const positives = c.tp + c.fn;
   const negatives = c.tn + c.fp;
-  if (positives === 0 && negatives === 0) return null;
-  if (positives === 0) return c.tn / negatives;
-  if (negatives === 0) return c.tp / positives;
+  if (positives === 0 || negatives === 0) return null;
   return (c.tp / positives + c.tn / negatives) / 2;
 }
 

@@ -1,12 +1,15 @@
 /**
- * The dashboards queue: computes (or imports) one SAE's dashboards per job, resumably. At start and
- * every minute it re-enqueues runs whose worker died; on SIGTERM/SIGINT the current run stops at
- * the next batch boundary with a checkpoint and is released for the next worker.
+ * The dashboards queue: a job computes (or imports) dashboards, resumably. A compute job joins its
+ * run's group (every SAE of the model on the same corpus, one pass) and works on its shards until
+ * none is left; when shards open that other workers could take, it enqueues that many more jobs so
+ * idle workers (on any machine sharing the database) join. At start and every minute it re-enqueues
+ * runs whose worker died; on SIGTERM/SIGINT the current shard stops at the next batch boundary with
+ * a checkpoint and is released for the next worker.
  */
 import os from "node:os";
 import type PgBoss from "pg-boss";
 import { getRun } from "@/lib/db/dashboards";
-import { requeueOrphanedRuns } from "@/lib/dashboards/jobs";
+import { enqueueDashboardRun, requeueOrphanedRuns } from "@/lib/dashboards/jobs";
 import { refreshStaleLogitEffects } from "@/lib/dashboards/logit-refresh";
 import { runDashboards, type RunOutcome } from "@/lib/dashboards/run";
 import { runNeuronpediaImport } from "@/lib/import/neuronpedia";
@@ -16,11 +19,17 @@ const owner = `jobs@${os.hostname()}:${process.pid}`;
 const stopping = new AbortController();
 
 /** Runs one DashboardRun to completion (or interruption) with this worker as its owner. */
-export async function runDashboardJob(runId: number, log: (line: string) => void, signal?: AbortSignal): Promise<RunOutcome> {
+export async function runDashboardJob(runId: number, log: (line: string) => void, signal?: AbortSignal, boss?: PgBoss): Promise<RunOutcome> {
   const run = await getRun(runId);
   if (!run) return { status: "skipped", reason: `run ${runId} does not exist` };
   if (run.kind === "neuronpedia") return runNeuronpediaImport(runId, { owner, signal, log });
-  return runDashboards(runId, { owner, signal, log });
+  return runDashboards(runId, {
+    owner, signal, log,
+    onNewWork: async (shards) => {
+      if (!boss) return;
+      for (let i = 0; i < shards; i++) await enqueueDashboardRun(boss, runId);
+    },
+  });
 }
 
 export async function registerDashboardHandlers(boss: PgBoss, log: (line: string) => void): Promise<() => void> {
@@ -29,7 +38,7 @@ export async function registerDashboardHandlers(boss: PgBoss, log: (line: string
     for (const job of jobs) {
       const { runId } = QUEUES.dashboards.payload.parse(job.data);
       log(`dashboards: run ${runId} started`);
-      const outcome = await runDashboardJob(runId, (line) => log(`dashboards: ${line}`), stopping.signal);
+      const outcome = await runDashboardJob(runId, (line) => log(`dashboards: ${line}`), stopping.signal, boss);
       log(`dashboards: run ${runId} ${outcome.status}${"reason" in outcome ? ` (${outcome.reason})` : ""}${"message" in outcome ? `: ${outcome.message}` : ""}`);
       // a failed run is recorded on its row; failing the job lets pg-boss retry (runs resume)
       if (outcome.status === "failed") throw new Error(`${outcome.code}: ${outcome.message}`);

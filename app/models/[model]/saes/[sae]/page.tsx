@@ -11,6 +11,7 @@ import { StatusBadge } from "./features/[index]/FeatureDashboard";
 import { decodeSegment } from "@/app/components/segments";
 import { SaeLabellingLinks } from "@/app/components/labels/SaeLabellingLinks";
 import { BrowseOnlyNote } from "@/app/components/BrowseOnlyNote";
+import { BuiltinLabelScores } from "./BuiltinLabelScores";
 import "@/app/components/browse.css";
 
 export const dynamic = "force-dynamic";
@@ -114,6 +115,7 @@ export default async function SaePage({ params, searchParams }: Params) {
         {header.denseFraction !== null && <div className="metric"><dt>Dense</dt><dd>{formatPercent(header.denseFraction)}<small>active on &gt;10% of tokens</small></dd></div>}
       </dl>
       <SaeLabellingLinks saeId={header.id} saeHref={base} />
+      <BuiltinLabelScores saeId={header.id} />
 
       <h2 id="features-heading">Features</h2>
       {/* keyed by the query: a client-side navigation to other filters (a link such as "Review machine
