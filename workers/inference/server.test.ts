@@ -107,7 +107,7 @@ describe("inference service", () => {
 
   it("gives a clear error when the service is not running", async () => {
     await expect(inferenceActivations({ modelId: 1, text: "x", saes: [{ saeId: 7 }] }, { baseUrl: "http://127.0.0.1:9", secret: SECRET }))
-      .rejects.toThrow(/is not reachable\. It is started by npm start/);
+      .rejects.toThrow(/is not reachable; try again shortly\. It is started by npm start/);
   });
 
   async function collect(request: ServiceSteerRequest): Promise<SteerEvent[]> {
