@@ -160,7 +160,8 @@ describe("auto-interp in the real job worker", { timeout: 180_000 }, () => {
     const single = await startFakeProvider({ explanation: "synthetic single words", keyword: "e", apiKey: KEY, delayMs: 40 });
     try {
       const from = output.length;
-      await settings({ baseUrl: single.url, concurrency: 1 });
+      // another origin: the stored key is cleared unless it comes along (docs/LABELS.md)
+      await settings({ baseUrl: single.url, apiKey: KEY, concurrency: 1 });
       await workerSays(/autointerp: 1 worker\(s\)/, from, 30_000);
       const indices = take(3);
       const run = await finished((await startRun(indices)).id, 120_000);
@@ -168,7 +169,7 @@ describe("auto-interp in the real job worker", { timeout: 180_000 }, () => {
       expect(single.requests.length).toBeGreaterThan(3);
       expect(single.maxInFlight).toBe(1);
     } finally {
-      await settings({ baseUrl: provider.url, concurrency: 2 });
+      await settings({ baseUrl: provider.url, apiKey: KEY, concurrency: 2 });
       await single.close();
     }
   });
@@ -177,7 +178,7 @@ describe("auto-interp in the real job worker", { timeout: 180_000 }, () => {
     const failing = await startFakeProvider({ failWith: 503 });
     const wrongKey = await startFakeProvider({ apiKey: "sk-someone-else" });
     try {
-      await settings({ baseUrl: failing.url });
+      await settings({ baseUrl: failing.url, apiKey: KEY });
       const [index] = take(1);
       const labelsBefore = await db().label.count({ where: { feature: { saeId: fixture.saeId, index } } });
       const run = await finished((await startRun([index])).id, 120_000);
@@ -194,7 +195,7 @@ describe("auto-interp in the real job worker", { timeout: 180_000 }, () => {
       expect(output.some((line) => line.includes(`run ${run.id} feature ${index}: attempt 4 of 4 failed`))).toBe(true);
 
       // a wrong key is not worth retrying: one call, failed at once
-      await settings({ baseUrl: wrongKey.url });
+      await settings({ baseUrl: wrongKey.url, apiKey: KEY });
       const [other] = take(1);
       const rejected = await finished((await startRun([other])).id, 60_000);
       expect(rejected).toMatchObject({ status: "failed", featuresFailed: 1 });
@@ -203,7 +204,7 @@ describe("auto-interp in the real job worker", { timeout: 180_000 }, () => {
       expect(rejected.errors[0]).toMatchObject({ index: other, final: true, cause: { failure: "http", status: 401 } });
       expect(await modelLabels([index, other])).toEqual([]);
     } finally {
-      await settings({ baseUrl: provider.url });
+      await settings({ baseUrl: provider.url, apiKey: KEY });
       await failing.close();
       await wrongKey.close();
     }
