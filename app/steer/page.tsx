@@ -44,7 +44,7 @@ export default async function SteerPage({ searchParams }: { searchParams: Promis
         <p className="notice" role="status"><Link href="/signin?callbackUrl=/steer">Sign in</Link> to steer: this server does not let anonymous visitors steer.</p>
       )}
       {presets.length > 0 && (
-        <nav className="steer-presets" aria-label="Presets" data-testid="steer-presets">
+        <nav className="steer-presets" aria-label="Steering presets" data-testid="steer-presets">
           <span className="muted">Try:</span>{" "}
           {presets.map((preset) => (
             <Link key={preset.id} className="button secondary" href={preset.href} title={`${preset.sae} #${preset.feature}, ${preset.method} ${preset.value}: ${preset.expect}`}>

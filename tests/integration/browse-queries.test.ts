@@ -37,7 +37,7 @@ describe("the synthetic fixture", () => {
     expect(sae?.dSae).toBe(fixture.featureCount);
     expect(await db().feature.count({ where: { saeId: fixture.saeId } })).toBe(fixture.featureCount);
     const alive = fixture.featureCount - fixture.deadIndices.length;
-    expect(await db().activationExample.count({ where: { feature: { saeId: fixture.saeId } } })).toBe(alive * 70);
+    expect(await db().activationExample.count({ where: { feature: { saeId: fixture.saeId } } })).toBe(alive * (70 + 15)); // 20 top, 50 interval and 15 non-activating per live feature
   });
 
   it("shows up in the catalogue with its metrics and labelled count", async () => {
@@ -52,7 +52,7 @@ describe("the synthetic fixture", () => {
     });
     try {
       const sae = (await listModelsWithSaes()).find((m) => m.name === fixture.modelName)?.saes[0];
-      expect(sae?.dashboardRun).toEqual({ status: "running", progress: 0.42, message: "pass 1 of 2: batch 9/20" });
+      expect(sae?.dashboardRun).toEqual({ status: "running", progress: 0.42, message: "pass 1 of 2: batch 9/20", phase: "pass1" });
     } finally {
       await db().dashboardRun.delete({ where: { id: run.id } });
     }
