@@ -100,3 +100,39 @@ export async function checkpointHash(dir: string): Promise<string> {
   }
   return hash.digest("hex");
 }
+
+/** A tiny LlamaForCausalLM config with GQA and Llama 3 RoPE scaling whose frequencies fall in all three bands. */
+export const FIXTURE_LLAMA_CONFIG = {
+  architectures: ["LlamaForCausalLM"], model_type: "llama", vocab_size: 64, hidden_size: 32, intermediate_size: 48,
+  num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 8, hidden_act: "silu",
+  max_position_embeddings: 512, rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: false,
+  rope_scaling: { rope_type: "llama3", factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 128 },
+  bos_token_id: 1, eos_token_id: 2, torch_dtype: "bfloat16",
+};
+
+/** Writes a random Llama checkpoint (BF16, one file) with the given tensor shapes. */
+export async function writeLlamaCheckpoint(dir: string, shapes: Record<string, number[]>, seed = 23): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const random = mulberry(seed);
+  const tensors: Record<string, SafetensorsTensorInput> = {};
+  for (const [name, shape] of Object.entries(shapes)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const values = name.endsWith("norm.weight")
+      ? Float32Array.from({ length: n }, () => 1 + (random() - 0.5) * 0.4)
+      : Float32Array.from({ length: n }, () => (random() * 2 - 1) * (name.includes("embed") ? 1 : 1.5 / Math.sqrt(shape[1] ?? 1)));
+    tensors[name] = { dtype: "BF16", shape, data: encodeFloats(values, "BF16") };
+  }
+  await writeFile(path.join(dir, "model.safetensors"), encodeSafetensors(tensors, { format: "pt" }));
+  await writeFile(path.join(dir, "config.json"), JSON.stringify(FIXTURE_LLAMA_CONFIG, null, 2));
+}
+
+function mulberry(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -8,10 +8,13 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { checkpointHash, GPT2_VARIANTS, writeGpt2Checkpoint } from "../../lib/hf/checkpoint-fixtures";
+import { checkpointHash, FIXTURE_LLAMA_CONFIG, GPT2_VARIANTS, writeGpt2Checkpoint, writeLlamaCheckpoint } from "../../lib/hf/checkpoint-fixtures";
+import { parseHfConfig, type HfLlamaConfig } from "../../lib/hf/config";
+import { llamaWeightShapes } from "../../lib/hf/llama-graphs";
 
 export const REFERENCE_PROMPT = [0, 71, 104, 101, 32, 113, 117, 105, 99, 107];
 const NEW_TOKENS = 4;
+export const LLAMA_PROMPT = [1, 17, 5, 63, 40, 8, 22, 31, 9];
 const here = path.dirname(new URL(import.meta.url).pathname);
 
 async function main() {
@@ -29,6 +32,19 @@ async function main() {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+  // Llama: prompt of 9 ids; the test runs the first 8 and then the 9th with the KV cache
+  const dir = await mkdtemp(path.join(tmpdir(), "hf-llama-"));
+  try {
+    await writeLlamaCheckpoint(dir, llamaWeightShapes(parseHfConfig(FIXTURE_LLAMA_CONFIG) as HfLlamaConfig));
+    const out = execFileSync("/usr/bin/python3", [path.join(here, "llama_reference.py"), dir, JSON.stringify(LLAMA_PROMPT)], {
+      encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" },
+    });
+    const file = path.join(here, "../../lib/hf/fixtures/llama.json");
+    await writeFile(file, JSON.stringify({ variant: "llama", checkpointSha256: await checkpointHash(dir), ...JSON.parse(out) }) + "\n");
+    console.log(`wrote ${file}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
