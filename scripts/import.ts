@@ -5,7 +5,6 @@
  * with an ETA until they finish. With no job worker running it computes them in this process;
  * Ctrl-C stops at the next batch with a checkpoint, and the same command later resumes.
  */
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
@@ -16,7 +15,7 @@ import { explainConnectionError } from "../lib/db/server";
 import { describeRun, EtaEstimator, formatDuration, jobWorkerAlive, runsProgress } from "../lib/dashboards/follow";
 import { enqueueDashboardRun } from "../lib/dashboards/jobs";
 import { DEFAULT_TOKENS, runDashboards } from "../lib/dashboards/run";
-import { convertHfCheckpoint } from "../lib/hf/convert";
+import { importHfCheckpoint } from "../lib/hf/import";
 import { describeImportError, importModelAndSaes } from "../lib/import";
 import { createBoss, ensureQueues } from "../lib/jobs/boss";
 
@@ -68,45 +67,38 @@ async function main() {
   if (!args.sae?.length && !args.hf) usage("at least one --sae is required");
 
   const say = (line: string) => console.log(`  ${line}`);
-  let modelDir = args.model;
-  let converted: string | undefined;
+  const common = {
+    saeDirs: args.sae ?? [], saeNames: args.name, corpus: args.corpus,
+    tokens: integer(args.tokens, "--tokens"), contextSize: integer(args.context, "--context"),
+    batchSize: integer(args.batch, "--batch"), seed: integer(args.seed, "--seed"), onStep: say,
+  };
+  let result;
   if (args.hf) {
     const name = args["model-name"] ?? path.basename(path.resolve(args.hf));
     const out = args.out ?? path.join("models", name);
-    console.log(`Converting ${args.hf} into a model package at ${out}…`);
+    console.log(`Converting ${args.hf} into a model package at ${out}, then validating and registering…`);
     const bar = new cliProgress.SingleBar({ format: " weights |{bar}| {value}/{total} tensors | {tensor}", hideCursor: true }, cliProgress.Presets.shades_classic);
     let started = false;
     try {
-      await convertHfCheckpoint(args.hf, out, {
-        name,
+      ({ result } = await importHfCheckpoint({
+        ...common, hfDir: args.hf, outDir: out, modelName: name,
         onTensor: (done, total, tensor) => {
           if (!started) bar.start(total, 0, { tensor });
           started = true;
           bar.update(done, { tensor: tensor.slice(0, 40) });
+          if (done === total) bar.stop();
         },
-      });
+      }));
     } finally {
       if (started) bar.stop();
     }
-    say(`wrote ${out}`);
-    modelDir = converted = out;
-    if (!args.sae?.length) {
+    if (!result) {
       say(`no --sae given: the package is written, not registered (npm run import -- --model ${out} --sae <folder>)`);
       return;
     }
-  }
-  console.log("Validating and registering…");
-  let result;
-  try {
-    result = await importModelAndSaes({
-      modelDir: modelDir!, saeDirs: args.sae!, saeNames: args.name, corpus: args.corpus,
-      tokens: integer(args.tokens, "--tokens"), contextSize: integer(args.context, "--context"),
-      batchSize: integer(args.batch, "--batch"), seed: integer(args.seed, "--seed"), onStep: say,
-    });
-  } catch (error) {
-    // the package this command just wrote goes too: a failed import leaves nothing behind
-    if (converted) await rm(converted, { recursive: true, force: true });
-    throw error;
+  } else {
+    console.log("Validating and registering…");
+    result = await importModelAndSaes({ ...common, modelDir: args.model! });
   }
   const pending = result.saes.filter((s) => s.run && s.run.status !== "done");
   for (const sae of result.saes) {
