@@ -1,9 +1,11 @@
 /**
  * `npm run import -- --model <model package> --sae <SAELens folder> [--sae …] [--corpus <file or folder>] [--tokens N]`
+ * `npm run import -- --hf <Hugging Face checkpoint folder> [--out <package folder>] [--sae …]`
  * Validates, registers the model and SAEs, enqueues their dashboard jobs and shows a progress bar
  * with an ETA until they finish. With no job worker running it computes them in this process;
  * Ctrl-C stops at the next batch with a checkpoint, and the same command later resumes.
  */
+import path from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { disconnectDb } from "../lib/db/client";
@@ -13,12 +15,19 @@ import { explainConnectionError } from "../lib/db/server";
 import { describeRun, EtaEstimator, formatDuration, jobWorkerAlive, runsProgress } from "../lib/dashboards/follow";
 import { enqueueDashboardRun } from "../lib/dashboards/jobs";
 import { DEFAULT_TOKENS, runDashboards } from "../lib/dashboards/run";
+import { importHfCheckpoint } from "../lib/hf/import";
 import { describeImportError, importModelAndSaes } from "../lib/import";
 import { createBoss, ensureQueues } from "../lib/jobs/boss";
 
 const USAGE = `Usage: npm run import -- --model <model package folder> --sae <SAELens folder> [--sae <folder> …]
                        [--name <SAE name> …] [--corpus <file or folder>] [--tokens N]
                        [--context N] [--batch N] [--seed N] [--no-wait]
+       npm run import -- --hf <Hugging Face checkpoint folder> [--out <package folder>] [--model-name <name>]
+                       [--sae <SAELens folder> …] [same options as above]
+
+--hf converts a checkpoint folder as downloaded (config.json, model.safetensors or a sharded
+index, tokenizer files; architectures: gpt2) into a model package at --out (default
+models/<folder name>), then imports it with the SAEs like --model. A failure leaves no package.
 
 Validates the model package and every SAE (nothing is written if any check fails), registers them
 (re-importing the same files changes nothing), and computes each SAE's dashboards on the corpus
@@ -43,7 +52,7 @@ async function main() {
   try {
     args = parseArgs({
       options: {
-        model: { type: "string" }, sae: { type: "string", multiple: true }, name: { type: "string", multiple: true },
+        model: { type: "string" }, hf: { type: "string" }, out: { type: "string" }, "model-name": { type: "string" }, sae: { type: "string", multiple: true }, name: { type: "string", multiple: true },
         corpus: { type: "string" }, tokens: { type: "string" }, context: { type: "string" }, batch: { type: "string" },
         seed: { type: "string" }, "no-wait": { type: "boolean" }, help: { type: "boolean", short: "h" },
       },
@@ -53,16 +62,44 @@ async function main() {
     usage((error as Error).message);
   }
   if (args.help) usage();
-  if (!args.model) usage("--model is required");
-  if (!args.sae?.length) usage("at least one --sae is required");
+  if (args.hf && args.model) usage("give either --model or --hf, not both");
+  if (!args.model && !args.hf) usage("--model or --hf is required");
+  if (!args.sae?.length && !args.hf) usage("at least one --sae is required");
 
   const say = (line: string) => console.log(`  ${line}`);
-  console.log("Validating and registering…");
-  const result = await importModelAndSaes({
-    modelDir: args.model, saeDirs: args.sae, saeNames: args.name, corpus: args.corpus,
+  const common = {
+    saeDirs: args.sae ?? [], saeNames: args.name, corpus: args.corpus,
     tokens: integer(args.tokens, "--tokens"), contextSize: integer(args.context, "--context"),
     batchSize: integer(args.batch, "--batch"), seed: integer(args.seed, "--seed"), onStep: say,
-  });
+  };
+  let result;
+  if (args.hf) {
+    const name = args["model-name"] ?? path.basename(path.resolve(args.hf));
+    const out = args.out ?? path.join("models", name);
+    console.log(`Converting ${args.hf} into a model package at ${out}, then validating and registering…`);
+    const bar = new cliProgress.SingleBar({ format: " weights |{bar}| {value}/{total} tensors | {tensor}", hideCursor: true }, cliProgress.Presets.shades_classic);
+    let started = false;
+    try {
+      ({ result } = await importHfCheckpoint({
+        ...common, hfDir: args.hf, outDir: out, modelName: name,
+        onTensor: (done, total, tensor) => {
+          if (!started) bar.start(total, 0, { tensor });
+          started = true;
+          bar.update(done, { tensor: tensor.slice(0, 40) });
+          if (done === total) bar.stop();
+        },
+      }));
+    } finally {
+      if (started) bar.stop();
+    }
+    if (!result) {
+      say(`no --sae given: the package is written, not registered (npm run import -- --model ${out} --sae <folder>)`);
+      return;
+    }
+  } else {
+    console.log("Validating and registering…");
+    result = await importModelAndSaes({ ...common, modelDir: args.model! });
+  }
   const pending = result.saes.filter((s) => s.run && s.run.status !== "done");
   for (const sae of result.saes) {
     if (sae.run?.status === "done") say(`SAE ${sae.name}: dashboards already computed on this corpus`);

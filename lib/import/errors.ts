@@ -1,4 +1,5 @@
 /** The one error shape every import failure takes, whatever layer raised it, for the CLI, jobs and admin page. */
+import { HfCheckpointError } from "@/lib/hf/errors";
 import { ModelPackageError } from "@/lib/model/manifest";
 import { SaeError } from "@/lib/sae";
 import { CorpusError } from "@/lib/dashboards/corpus";
@@ -25,7 +26,7 @@ export class ImportError extends Error {
 
 /** A stable code and a readable message for any error an import can raise. */
 export function describeImportError(error: unknown): { code: string; message: string } {
-  if (error instanceof ImportError || error instanceof SaeError || error instanceof ModelPackageError || error instanceof CorpusError) {
+  if (error instanceof ImportError || error instanceof SaeError || error instanceof ModelPackageError || error instanceof CorpusError || error instanceof HfCheckpointError) {
     return { code: error.code, message: error.message };
   }
   const message = error instanceof Error ? error.message : String(error);

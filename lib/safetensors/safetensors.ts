@@ -96,10 +96,40 @@ function elementCount(shape: readonly number[]): number {
 
 /** Parses a whole safetensors file held in memory. */
 export function parseSafetensors(bytes: Uint8Array, source = "<buffer>"): SafetensorsFile {
-  if (bytes.byteLength < 8) {
+  const { tensors, metadata } = parseSafetensorsHeader(bytes, bytes.byteLength, source);
+  return new SafetensorsFile(bytes, tensors, metadata, source);
+}
+
+/** Bytes of the header region a file of `fileSize` bytes starts with (8-byte length + JSON), or an error. */
+export function safetensorsHeaderLength(first8: Uint8Array, fileSize: number, source = "<buffer>"): number {
+  if (fileSize < 8 || first8.byteLength < 8) {
+    throw new SafetensorsError("SAFETENSORS_TRUNCATED", `file is ${fileSize} bytes, shorter than the 8-byte header length`, source);
+  }
+  const headerLength = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (headerLength > BigInt(MAX_HEADER_BYTES)) {
+    throw new SafetensorsError(
+      "SAFETENSORS_HEADER_INVALID",
+      `header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit (corrupt or not a safetensors file)`,
+      source,
+    );
+  }
+  return 8 + Number(headerLength);
+}
+
+/**
+ * Validates the header of a safetensors file of `fileSize` bytes; `bytes` holds at least its first
+ * 8 + header-length bytes (the whole file, or just the header when tensors are read from a file
+ * handle one at a time). Every rule is checked against `fileSize`, so both give the same errors.
+ */
+export function parseSafetensorsHeader(
+  bytes: Uint8Array,
+  fileSize: number,
+  source = "<buffer>",
+): { tensors: Map<string, SafetensorsTensorInfo>; metadata: Record<string, string> } {
+  if (fileSize < 8 || bytes.byteLength < 8) {
     throw new SafetensorsError(
       "SAFETENSORS_TRUNCATED",
-      `file is ${bytes.byteLength} bytes, shorter than the 8-byte header length`,
+      `file is ${fileSize} bytes, shorter than the 8-byte header length`,
       source,
     );
   }
@@ -113,10 +143,10 @@ export function parseSafetensors(bytes: Uint8Array, source = "<buffer>"): Safete
     );
   }
   const headerBytes = Number(headerLength);
-  if (8 + headerBytes > bytes.byteLength) {
+  if (8 + headerBytes > fileSize || 8 + headerBytes > bytes.byteLength) {
     throw new SafetensorsError(
       "SAFETENSORS_TRUNCATED",
-      `header says ${headerBytes} bytes but only ${bytes.byteLength - 8} follow the length field`,
+      `header says ${headerBytes} bytes but only ${fileSize - 8} follow the length field`,
       source,
     );
   }
@@ -135,7 +165,7 @@ export function parseSafetensors(bytes: Uint8Array, source = "<buffer>"): Safete
   }
 
   const dataStart = 8 + headerBytes;
-  const dataLength = bytes.byteLength - dataStart;
+  const dataLength = fileSize - dataStart;
   const tensors = new Map<string, SafetensorsTensorInfo>();
   let metadata: Record<string, string> = {};
   const ranges: Array<{ name: string; begin: number; end: number }> = [];
@@ -243,7 +273,7 @@ export function parseSafetensors(bytes: Uint8Array, source = "<buffer>"): Safete
       source,
     );
   }
-  return new SafetensorsFile(bytes, tensors, metadata, source);
+  return { tensors, metadata };
 }
 
 /** Reads and parses a safetensors file from disk. */
