@@ -122,6 +122,9 @@ test("admins manage users; editors cannot", async ({ browser }) => {
 });
 
 test("the API enforces auth with one error shape, and /api-docs documents it", async ({ page, request }) => {
+  // the reference is ~100,000 px tall: its full-page screenshot alone took 69–75 s on the busy 2-core
+  // machine (with or without the CSP), past the default 60 s
+  test.slow();
   const anonymousWrite = await request.post("/api/v1/admin/users", { data: { email: "x@e2e.test" } });
   expect(anonymousWrite.status()).toBe(401);
   expect(await anonymousWrite.json()).toMatchObject({ error: { code: "unauthenticated" } });
