@@ -6,7 +6,7 @@
  * path next to a multi-row INSERT of the same example rows. `--write-doc` writes the "Neuronpedia
  * import" section of docs/BENCHMARKS.md.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";

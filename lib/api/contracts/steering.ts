@@ -1,7 +1,6 @@
 /** Schemas of the steering API: the request (shared with the form) and saved runs. */
 import { z } from "zod";
 import { SteerRequestSchema, SteerDoneEventSchema } from "@/lib/inference/protocol";
-import { INT32_MAX } from "../schemas";
 
 export const SteerBodySchema = SteerRequestSchema.meta({ id: "SteerRequest" });
 
