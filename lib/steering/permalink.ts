@@ -5,14 +5,10 @@
  */
 import { randomBytes } from "node:crypto";
 
-export const STEERING_RUN_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+export { isSteeringRunId, STEERING_RUN_ID_PATTERN } from "./run-id";
 
 export function newSteeringRunId(): string {
   return randomBytes(16).toString("base64url");
-}
-
-export function isSteeringRunId(value: string): boolean {
-  return STEERING_RUN_ID_PATTERN.test(value);
 }
 
 export function steeringRunPath(id: string): string {

@@ -1,6 +1,7 @@
 /** Schemas of the steering API: the request (shared with the form) and saved runs. */
 import { z } from "zod";
 import { SteerRequestSchema, SteerDoneEventSchema } from "@/lib/inference/protocol";
+import { STEERING_RUN_ID_PATTERN } from "@/lib/steering/run-id";
 
 export const SteerBodySchema = SteerRequestSchema.meta({ id: "SteerRequest" });
 
@@ -32,7 +33,7 @@ export const SteeringRunListSchema = z.object({
 });
 
 export const SteeringRunsQuerySchema = z.object({
-  before: z.string().max(64).optional().meta({ description: "nextBefore of the previous page" }),
+  before: z.string().regex(STEERING_RUN_ID_PATTERN, "must be the nextBefore of the previous page (a run id)").optional().meta({ description: "nextBefore of the previous page" }),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
