@@ -61,9 +61,12 @@ describe("the dashboard corpus", () => {
         "<path>: not a corpus. Give a .jsonl or .txt file (optionally .gz), or a folder holding such files (searched 8 levels deep, at most 10,000 entries).",
       );
     }
-    const wide = await folder(Object.fromEntries(Array.from({ length: CORPUS_WALK_LIMITS.entries + 1 }, (_, i) => [`f${i}.json`, ""])));
-    await expect(corpusFiles(wide)).rejects.toMatchObject({ code: "CORPUS_INVALID" });
-  });
+    // a folder too big to search is refused too (small limits: 10,000 files are slow to make)
+    const wide = await folder(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}.json`, ""])));
+    await writeFile(path.join(wide, "z.jsonl"), JSON.stringify({ text: "found only past the limit" }));
+    expect(await corpusFiles(wide, { depth: 8, entries: 100 })).toEqual([path.join(wide, "z.jsonl")]);
+    await expect(corpusFiles(wide, { depth: 8, entries: 20 })).rejects.toMatchObject({ code: "CORPUS_INVALID" });
+  }, 30_000);
 
   it("packs documents joined by EOS into BOS-first contexts, in file order when the corpus fits", async () => {
     const dir = await folder({ "train.jsonl": ["abcdefg", "hij", "klmnopqrstu"].map((t) => JSON.stringify({ text: t })).join("\n"), "test.jsonl": JSON.stringify({ text: "xyz" }) });

@@ -48,11 +48,11 @@ export const MAX_TEXT_DOCUMENT_CHARS = 64 * 1024 * 1024;
  * folder without corpus files or too big to search — so the import form cannot be used to learn
  * which files and folders exist on the server.
  */
-function notACorpus(corpusPath: string): CorpusError {
+function notACorpus(corpusPath: string, limits: typeof CORPUS_WALK_LIMITS): CorpusError {
   return new CorpusError(
     "CORPUS_INVALID",
     `${corpusPath}: not a corpus. Give a .jsonl or .txt file (optionally .gz), or a folder holding such files ` +
-      `(searched ${CORPUS_WALK_LIMITS.depth} levels deep, at most ${CORPUS_WALK_LIMITS.entries.toLocaleString("en")} entries).`,
+      `(searched ${limits.depth} levels deep, at most ${limits.entries.toLocaleString("en")} entries).`,
   );
 }
 
@@ -60,26 +60,26 @@ function notACorpus(corpusPath: string): CorpusError {
  * The corpus files under a path, checked without reading any file: a regular file named like a
  * corpus file, or a folder (symbolic links inside it are not followed) with at least one.
  */
-export async function corpusFiles(corpusPath: string): Promise<string[]> {
+export async function corpusFiles(corpusPath: string, limits = CORPUS_WALK_LIMITS): Promise<string[]> {
   const info = await stat(corpusPath).catch(() => undefined);
   if (info?.isFile() && CORPUS_FILE.test(corpusPath)) return [corpusPath];
-  if (!info?.isDirectory()) throw notACorpus(corpusPath);
+  if (!info?.isDirectory()) throw notACorpus(corpusPath, limits);
   const files: string[] = [];
   let seen = 0;
   const walk = async (dir: string, depth: number) => {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
-      throw notACorpus(corpusPath);
+      throw notACorpus(corpusPath, limits);
     });
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (++seen > CORPUS_WALK_LIMITS.entries) throw notACorpus(corpusPath);
+      if (++seen > limits.entries) throw notACorpus(corpusPath, limits);
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (depth < CORPUS_WALK_LIMITS.depth) await walk(full, depth + 1);
+        if (depth < limits.depth) await walk(full, depth + 1);
       } else if (entry.isFile() && CORPUS_FILE.test(entry.name)) files.push(full);
     }
   };
   await walk(corpusPath, 1);
-  if (files.length === 0) throw notACorpus(corpusPath);
+  if (files.length === 0) throw notACorpus(corpusPath, limits);
   return files;
 }
 

@@ -59,11 +59,11 @@ async function startRun(indices: number[]): Promise<Run> {
   return res.json as unknown as Run;
 }
 
-/** Polls the run through the API until it has finished. */
+/** Polls the run through the API until it has finished (as an admin: the provider's own errors are for admins). */
 async function finished(runId: number, timeoutMs: number): Promise<Run> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await call(runRoute.GET, `/api/v1/autointerp/runs/${runId}`, { params: { id: String(runId) } });
+    const res = await call(runRoute.GET, `/api/v1/autointerp/runs/${runId}`, { params: { id: String(runId) }, headers: admin });
     const run = res.json as unknown as Run;
     if (["done", "failed", "capped"].includes(run.status)) return run;
     if (Date.now() > deadline) throw new Error(`run ${runId} did not finish: ${JSON.stringify(run)}\n${output.slice(-30).join("\n")}`);

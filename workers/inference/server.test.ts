@@ -106,8 +106,11 @@ describe("inference service", () => {
   });
 
   it("gives a clear error when the service is not running", async () => {
-    await expect(inferenceActivations({ modelId: 1, text: "x", saes: [{ saeId: 7 }] }, { baseUrl: "http://127.0.0.1:9", secret: SECRET }))
-      .rejects.toThrow(/is not reachable; try again shortly\. It is started by npm start/);
+    const refused = inferenceActivations({ modelId: 1, text: "x", saes: [{ saeId: 7 }] }, { baseUrl: "http://127.0.0.1:9", secret: SECRET });
+    await expect(refused).rejects.toThrow(/is not reachable; try again shortly\. It is started by npm start/);
+    // a 503 every caller sees: the service's internal address stays in the server's log
+    await expect(refused).rejects.not.toThrow(/127\.0\.0\.1/);
+    await expect(refused).rejects.toMatchObject({ status: 503, headers: { "Retry-After": "5" } });
   });
 
   async function collect(request: ServiceSteerRequest): Promise<SteerEvent[]> {
